@@ -1,0 +1,127 @@
+"""Input checks shared by the capacity modules: every failure is an
+:class:`~ecozone.errors.InputError` naming the table, column and row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ecozone.errors import InputError
+
+
+def row_label(df: pd.DataFrame, i: int) -> str:
+    """How a user finds the i-th row: the spreadsheet row (header = row 1) for a
+    default integer index, else the index label."""
+    idx = df.index[i]
+    if isinstance(idx, (int, np.integer)):
+        return str(int(idx) + 2)
+    return repr(idx)
+
+
+def where(table: str, column: str | None = None, df: pd.DataFrame | None = None, i: int | None = None) -> str:
+    """``table 'air', column 'value', row 5`` (parts given only)."""
+    s = f"table '{table}'"
+    if column is not None:
+        s += f", column '{column}'"
+    if df is not None and i is not None:
+        s += f", row {row_label(df, i)}"
+    return s
+
+
+def require_columns(df: pd.DataFrame, table: str, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(repr(c) for c in missing)}; columns are: "
+            f"{', '.join(map(str, df.columns))}",
+            where=where(table),
+            fix=f"the {table} table needs columns {', '.join(columns)} (METHODS §0.2)",
+        )
+
+
+def ids(s: pd.Series) -> pd.Series:
+    """Ids as stripped strings ("" for empty); integers stored as floats lose their '.0'."""
+
+    def one(v) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        return str(v).strip()
+
+    return s.map(one).astype(object)
+
+
+def numeric(df: pd.DataFrame, column: str, table: str, *, allow_missing: bool = False,
+            nonnegative: bool = True) -> pd.Series:
+    """Column as floats; text, infinities, negatives (and empties unless allowed) are errors."""
+    raw = df[column]
+    num = pd.to_numeric(raw, errors="coerce").astype(float)
+    empty = raw.isna() | (raw.astype(str).str.strip() == "")
+    bad_text = num.isna() & ~empty
+    if bad_text.any():
+        i = int(np.flatnonzero(bad_text.to_numpy())[0])
+        raise InputError(
+            f"value {raw.iloc[i]!r} is not a number ({int(bad_text.sum())} such cell(s))",
+            where=where(table, column, df, i),
+            fix=f"column '{column}' must hold numbers only (no text, units or thousands separators)",
+        )
+    if not allow_missing and empty.any():
+        i = int(np.flatnonzero(empty.to_numpy())[0])
+        raise InputError(
+            f"the cell is empty ({int(empty.sum())} empty cell(s))",
+            where=where(table, column, df, i),
+            fix=f"fill column '{column}' in every row, or remove the row",
+        )
+    inf = ~np.isfinite(num) & num.notna()
+    if inf.any():
+        i = int(np.flatnonzero(inf.to_numpy())[0])
+        raise InputError("value is infinite", where=where(table, column, df, i), fix="give a finite number")
+    if nonnegative:
+        neg = num < 0
+        if neg.any():
+            i = int(np.flatnonzero(neg.to_numpy())[0])
+            raise InputError(
+                f"value {num.iloc[i]:g} is negative; a concentration cannot be ({int(neg.sum())} such cell(s))",
+                where=where(table, column, df, i),
+                fix="correct the value (or remove the row if it is a missing-data code such as -999)",
+            )
+    return num
+
+
+def no_duplicates(df: pd.DataFrame, table: str, key: list[str]) -> None:
+    dup = df.duplicated(key, keep=False)
+    if dup.any():
+        pos = np.flatnonzero(dup.to_numpy())
+        i = int(pos[0])
+        keyv = ", ".join(f"{k}={df[k].iloc[i]}" for k in key)
+        rows = ", ".join(row_label(df, j) for j in pos[:6])
+        raise InputError(
+            f"rows {rows} repeat the same key ({keyv})",
+            where=where(table, None) + f", rows {rows}",
+            fix=f"keep one row per {', '.join(key)}",
+        )
+
+
+def known_values(df: pd.DataFrame, column: str, table: str, allowed, what: str) -> None:
+    bad = ~df[column].isin(list(allowed))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"unknown {what} {df[column].iloc[i]!r} ({int(bad.sum())} row(s))",
+            where=where(table, column, df, i),
+            fix=f"use one of: {', '.join(map(str, allowed))}",
+        )
+
+
+def join_notes(*parts) -> str:
+    """Notes joined with '; ', empty parts dropped, duplicates removed (order kept)."""
+    seen: list[str] = []
+    for p in parts:
+        if p is None or (isinstance(p, float) and np.isnan(p)):
+            continue
+        for q in str(p).split("; "):
+            q = q.strip()
+            if q and q not in seen:
+                seen.append(q)
+    return "; ".join(seen)

@@ -1,0 +1,168 @@
+"""Parameters of the ``carbon`` analysis (METHODS §2), as the study file sees them.
+
+The study file maps onto these models section by section::
+
+    [carbon]                 -> CarbonParams
+    [carbon.casa]            -> CasaParams        (§2.1)
+    [carbon.respiration]     -> RespirationParams (§2.2)
+    [carbon.coefficients]    -> CoefficientParams (§2.3)
+    [carbon.zoning]          -> ZoningParams      (§2.4)
+    [carbon.emissions]       -> EmissionsParams   (§2.5)
+    [carbon.spatial]         -> SpatialParams     (§2.6)
+
+Every field has the default of METHODS; tables (ε_max, NDVI extremes, land
+cover → vegetation type, carbon coefficients) are shipped as CSV files in
+``ecozone/params`` and can be replaced by a path to the user's own CSV.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ecozone.params import Params
+
+LANDCOVER_PRODUCTS = ("igbp", "resdc", "clcd")
+
+
+class CasaParams(Params):
+    """``[carbon.casa]``: the improved CASA model of NPP (METHODS §2.1)."""
+
+    ndvi_extremes: Literal["data", "table"] = Field(
+        "data",
+        description='Where NDVI_i,min / NDVI_i,max come from: "data" = the 5th/95th percentiles of '
+        "the study's own NDVI over the pixels of each vegetation type and all months of the year; "
+        '"table" = the shipped table (Zhu et al. 2006, 2007).',
+    )
+    ndvi_min_percentile: float = Field(
+        5.0, ge=0, le=50, description="Percentile of NDVI taken as NDVI_i,min (data extremes)."
+    )
+    ndvi_max_percentile: float = Field(
+        95.0, ge=50, le=100, description="Percentile of NDVI taken as NDVI_i,max (data extremes)."
+    )
+    ndvi_extremes_min_count: int = Field(
+        100,
+        ge=1,
+        description="Fewest valid pixel-months of a vegetation type for data extremes; a type with "
+        "fewer falls back to the table values (and the output says so).",
+    )
+    alpha: float = Field(0.5, ge=0, le=1, description="Weight α of FPAR_NDVI against FPAR_SR (−).")
+    fpar_min: float = Field(0.001, ge=0, lt=1, description="FPAR_min (−).")
+    fpar_max: float = Field(0.95, gt=0, le=1, description="FPAR_max (−).")
+    par_share: float = Field(
+        0.5, gt=0, le=1, description="Share of total solar radiation that is PAR (−)."
+    )
+    t2_constant: float = Field(
+        1.1814,
+        gt=0,
+        description="Constant of Tε2 (Potter et al. 1993: 1.1814; much Chinese code uses 1.184).",
+    )
+    t2_upper_offset: float = Field(
+        10.0,
+        description="Tε2 edge rule: when T − Topt > this (°C, strict), Tε2 = Tε2(T = Topt) / 2.",
+    )
+    t2_lower_offset: float = Field(
+        13.0,
+        description="Tε2 edge rule: when Topt − T > this (°C, strict), Tε2 = Tε2(T = Topt) / 2.",
+    )
+    npp_zero_temperature: float = Field(
+        -10.0, description="Monthly mean temperature (°C) at or below which NPP = 0."
+    )
+    epsilon_table: str | None = Field(
+        None,
+        description="Path to a CSV replacing the shipped table of ε_max and NDVI extremes per "
+        "vegetation type (columns vegetation_type, epsilon_max, ndvi_min, ndvi_max, source).",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> CasaParams:
+        if self.fpar_min >= self.fpar_max:
+            raise ValueError(f"fpar_min ({self.fpar_min}) must be below fpar_max ({self.fpar_max})")
+        if self.ndvi_min_percentile >= self.ndvi_max_percentile:
+            raise ValueError("ndvi_min_percentile must be below ndvi_max_percentile")
+        return self
+
+
+class RespirationParams(Params):
+    """``[carbon.respiration]``: heterotrophic respiration (METHODS §2.2).
+
+    Rh = a · (exp(b·T) + ln(c·P + 1)) · days · heterotrophic_share  (gC m-2 month-1).
+    """
+
+    a: float = Field(0.22, description="Coefficient a of the soil respiration regression.")
+    b: float = Field(0.0913, description="Temperature coefficient b (°C-1).")
+    c: float = Field(0.3145, description="Precipitation coefficient c (mm-1).")
+    days: float = Field(30.0, gt=0, description="Days per month the daily rate is multiplied by.")
+    heterotrophic_share: float = Field(
+        0.465,
+        gt=0,
+        le=1,
+        description="Heterotrophic share of soil respiration (Pei et al. 2009).",
+    )
+
+
+class CoefficientParams(Params):
+    """``[carbon.coefficients]``: the coefficient method of carbon sinks (METHODS §2.3)."""
+
+    table: str | None = Field(
+        None,
+        description="Path to a CSV replacing the shipped coefficients (columns coefficient_class, "
+        "delta_tc_per_ha_yr, source); negative δ = sink, positive = source.",
+    )
+
+
+class ZoningParams(Params):
+    """``[carbon.zoning]``: thresholds of the carbon balance zones (METHODS §2.4, Table 3)."""
+
+    threshold: float = Field(1.0, description="Threshold of ESC and ECC; ties count as above.")
+    tie_rtol: float = Field(
+        1e-9,
+        ge=0,
+        description="Relative tolerance within which ESC/ECC equal the threshold, and CS equals CE "
+        "(floating-point ties).",
+    )
+
+
+class EmissionsParams(Params):
+    """``[carbon.emissions]``: ARIMA gap-filling of emissions (METHODS §2.5)."""
+
+    min_observations: int = Field(
+        8, ge=3, description="Never fill a unit's series from fewer observed years than this."
+    )
+    max_p: int = Field(2, ge=0, le=5, description="Largest AR order p tried.")
+    max_d: int = Field(2, ge=0, le=2, description="Largest differencing order d tried.")
+    max_q: int = Field(2, ge=0, le=5, description="Largest MA order q tried.")
+    interval: float = Field(0.95, gt=0, lt=1, description="Coverage of the prediction interval.")
+
+
+class SpatialParams(Params):
+    """``[carbon.spatial]``: spatial autocorrelation of sources and sinks (METHODS §2.6)."""
+
+    contiguity: Literal["queen", "rook"] = Field("queen", description="Contiguity weights.")
+    permutations: int = Field(999, ge=0, description="Conditional permutations for p-values.")
+    seed: int = Field(12345, description="Seed of the permutations (reproducible p-values).")
+    significance: float = Field(0.05, gt=0, lt=1, description="Significance level of clusters.")
+
+
+class CarbonParams(Params):
+    """``[carbon]``: carbon budget and carbon balance zoning (METHODS §2)."""
+
+    landcover_classes: str = Field(
+        "igbp",
+        description='Land-cover legend of the landcover rasters: "igbp" (MODIS MCD12Q1 LC_Type1), '
+        '"resdc" (RESDC/CNLUCC), "clcd" (CLCD), or a path to a CSV with columns code, '
+        "vegetation_type (and optionally coefficient_class).",
+    )
+    nep_on: Literal["vegetated", "all"] = Field(
+        "vegetated",
+        description='"vegetated": NPP, Rh and NEP are 0 on non-vegetated classes (water, built-up, '
+        'snow, barren); "all": computed everywhere, non-vegetated classes with the parameters of '
+        "other_vegetation.",
+    )
+    casa: CasaParams = Field(default_factory=CasaParams)
+    respiration: RespirationParams = Field(default_factory=RespirationParams)
+    coefficients: CoefficientParams = Field(default_factory=CoefficientParams)
+    zoning: ZoningParams = Field(default_factory=ZoningParams)
+    emissions: EmissionsParams = Field(default_factory=EmissionsParams)
+    spatial: SpatialParams = Field(default_factory=SpatialParams)

@@ -1,0 +1,382 @@
+"""Rasters (METHODS §0.3): discover, validate and open lazily on one grid.
+
+Files are found by the study's patterns (``{year}`` and ``{month:02d}`` are
+filled in); missing months are reported by name. Every raster is aligned to
+the reference grid (the land-cover raster of the first year unless
+``[rasters] reference`` names another) — on the fly through a GDAL warped VRT
+when its grid differs: bilinear for continuous fields, nearest for classes —
+and opened as a dask-backed :class:`xarray.DataArray` read in chunks, so
+memory stays bounded whatever the grid. Nodata and scale factors are honoured
+(a scale declared in the study file wins over the file's own).
+"""
+
+from __future__ import annotations
+
+import calendar
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ecozone.errors import InputError
+from ecozone.grid import Grid
+
+# GDAL's default block cache (5 % of RAM) doubles peak memory of a streamed pass
+# without speeding it up; 256 MB is plenty for chunked reading (a user's setting wins).
+os.environ.setdefault("GDAL_CACHEMAX", "256")
+
+MONTHLY = ("ndvi", "temperature", "precipitation", "radiation")
+ANNUAL = ("landcover",)
+CONTINUOUS = set(MONTHLY)
+
+#: plausible ranges after scaling and unit conversion (contract units)
+RANGES = {
+    "ndvi": (-1.0, 1.0, "NDVI must lie in -1...1"),
+    "temperature": (-70.0, 60.0, "monthly mean temperature in °C"),
+    "precipitation": (0.0, 3000.0, "monthly precipitation in mm"),
+    "radiation": (0.0, 1500.0, "monthly total solar radiation in MJ m-2"),
+}
+
+
+@dataclass
+class RasterSet:
+    """The rasters of a study: which files exist for which variable and period."""
+
+    paths: dict[str, dict[tuple[int, int], Path]] = field(default_factory=dict)
+    missing: dict[str, list[str]] = field(default_factory=dict)
+    grid: Grid | None = None
+    reference: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def complete(self, var: str) -> bool:
+        """All files of ``var`` for every study year are present."""
+        return var in self.paths and not self.missing.get(var)
+
+    def files(self) -> list[Path]:
+        return [p for d in self.paths.values() for p in d.values()]
+
+
+def _fill(pattern: str, year: int, month: int | None) -> str:
+    try:
+        if month is None:
+            return pattern.format(year=year)
+        return pattern.format(year=year, month=month)
+    except (KeyError, IndexError, ValueError) as e:
+        raise InputError(
+            f"pattern {pattern!r} cannot be filled ({e})",
+            where="[rasters]",
+            fix="use only {year} and {month:02d} in raster patterns",
+        ) from None
+
+
+def discover(study) -> RasterSet:
+    """Find the raster files of a study; list missing ones by name (no reading)."""
+    rs = RasterSet()
+    years = study.study.years
+    for var in MONTHLY + ANNUAL:
+        spec = study.rasters.spec(var)
+        if spec is None:
+            continue
+        found: dict[tuple[int, int], Path] = {}
+        missing: list[str] = []
+        for y in years:
+            months = range(1, 13) if var in MONTHLY else [0]
+            if var in MONTHLY and "{month" not in spec.pattern:
+                raise InputError(
+                    f"the {var} pattern {spec.pattern!r} has no {{month}} field",
+                    where=f"{study.source}, key 'rasters.{var}'",
+                    fix="monthly rasters need one file per month: add {month:02d} to the pattern",
+                )
+            for m in months:
+                rel = _fill(spec.pattern, y, m if m else None)
+                p = study.resolve(rel)
+                if p.exists():
+                    found[(y, m)] = p
+                else:
+                    missing.append(rel)
+        rs.paths[var] = found
+        rs.missing[var] = missing
+    ref = study.rasters.reference
+    if ref is not None:
+        rs.reference = study.resolve(_fill(ref, years[0], 1))
+    elif rs.paths.get("landcover"):
+        rs.reference = rs.paths["landcover"][min(rs.paths["landcover"])]
+    else:
+        for var in MONTHLY:
+            if rs.paths.get(var):
+                rs.reference = rs.paths[var][min(rs.paths[var])]
+                break
+    if rs.reference is not None:
+        if not rs.reference.exists():
+            raise InputError(
+                "reference raster not found",
+                where=str(rs.reference),
+                fix="correct [rasters] reference",
+            )
+        rs.grid = _grid_of(rs.reference)
+    return rs
+
+
+def _grid_of(path: Path) -> Grid:
+    import rasterio
+
+    try:
+        with rasterio.open(path) as ds:
+            if ds.crs is None:
+                raise InputError(
+                    "raster has no coordinate reference system",
+                    where=str(path),
+                    fix="assign one, e.g. `gdal_edit.py -a_srs EPSG:4326 FILE`",
+                )
+            if ds.transform.b != 0 or ds.transform.d != 0:
+                raise InputError(
+                    "raster is rotated",
+                    where=str(path),
+                    fix="warp it to a north-up grid with gdalwarp",
+                )
+            return Grid.from_rasterio(ds)
+    except InputError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        raise InputError(f"cannot be read as a raster ({e})", where=str(path), fix="give a GDAL raster") from None
+
+
+def _open_one(path: Path, var: str, grid: Grid, chunks: int, spec) -> xr.DataArray:
+    """One file as a lazy (y, x) float32/int array on ``grid``, scaled and masked."""
+    import rasterio
+    import rioxarray
+    from rasterio.enums import Resampling
+    from rasterio.vrt import WarpedVRT
+
+    src_grid = _grid_of(path)
+    src = rasterio.open(path)
+    file_scale = float(src.scales[0]) if src.scales else 1.0
+    file_offset = float(src.offsets[0]) if src.offsets else 0.0
+    nodata = src.nodata if src.nodata is not None else spec.nodata
+    obj = src
+    if src_grid != grid:
+        _check_overlap(path, src_grid, grid)
+        obj = WarpedVRT(
+            src,
+            crs=grid.crs.to_wkt(),
+            transform=grid.transform,
+            width=grid.width,
+            height=grid.height,
+            resampling=Resampling.bilinear if var in CONTINUOUS else Resampling.nearest,
+            src_nodata=nodata,
+            nodata=nodata,
+        )
+    da = rioxarray.open_rasterio(
+        obj, chunks={"band": 1, "y": chunks, "x": chunks}, masked=False, mask_and_scale=False, lock=False
+    ).isel(band=0, drop=True)
+    if var in CONTINUOUS:
+        da = da.astype("float32")
+        if nodata is not None:
+            da = da.where(da != np.float32(nodata))
+        scale = spec.scale_factor if spec.scale_factor != 1.0 or spec.add_offset != 0.0 else file_scale
+        offset = spec.add_offset if spec.scale_factor != 1.0 or spec.add_offset != 0.0 else file_offset
+        if scale != 1.0 or offset != 0.0:
+            da = da * np.float32(scale) + np.float32(offset)
+    da = da.assign_coords(x=grid.x_coords(), y=grid.y_coords())
+    da.attrs = {"source": str(path)}
+    if var not in CONTINUOUS and nodata is not None:
+        da.attrs["nodata"] = nodata  # class rasters keep their nodata code
+    return da
+
+
+def _check_overlap(path: Path, src: Grid, ref: Grid) -> None:
+    from pyproj import Transformer
+
+    left, bottom, right, top = src.bounds
+    tr = Transformer.from_crs(src.crs, ref.crs, always_xy=True)
+    xs, ys = tr.transform([left, right, right, left], [bottom, bottom, top, top])
+    l2, b2, r2, t2 = ref.bounds
+    ix = max(0.0, min(max(xs), r2) - max(min(xs), l2))
+    iy = max(0.0, min(max(ys), t2) - max(min(ys), b2))
+    share = ix * iy / ((r2 - l2) * (t2 - b2))
+    if share < 0.5:
+        raise InputError(
+            f"grid mismatch: this raster covers only {share:.0%} of the reference grid "
+            f"(its bounds {tuple(round(v, 4) for v in src.bounds)} in {src.crs.to_string()[:40]}; "
+            f"reference bounds {tuple(round(v, 4) for v in ref.bounds)})",
+            where=str(path),
+            fix="give rasters covering the study area (check the CRS and georeferencing), or set "
+            "[rasters] reference to the grid you mean",
+        )
+
+
+def _convert_unit(da: xr.DataArray, var: str, unit: str | None, year: int, month: int) -> xr.DataArray:
+    if unit is None:
+        return da
+    u = unit.strip().lower().replace(" ", "")
+    if var == "temperature" and u in ("k", "kelvin"):
+        return da - np.float32(273.15)
+    if var == "temperature" and u in ("c", "°c", "degc", "celsius"):
+        return da
+    if var == "radiation" and u in ("wm-2", "w/m2", "w/m^2"):
+        seconds = calendar.monthrange(year, month)[1] * 86400.0
+        return da * np.float32(seconds / 1e6)
+    if var == "radiation" and u in ("mjm-2", "mj/m2", "mjm-2month-1"):
+        return da
+    if var == "radiation" and u in ("0.1mjm-2", "0.1mj/m2"):
+        return da * np.float32(0.1)
+    if var == "precipitation" and u in ("mm", "mm/month"):
+        return da
+    if var == "precipitation" and u in ("0.1mm",):
+        return da * np.float32(0.1)
+    raise InputError(
+        f"unknown unit {unit!r} declared for {var}",
+        where=f"[rasters] {var}.unit",
+        fix={
+            "temperature": "use 'C' or 'K'",
+            "radiation": "use 'MJ m-2' (monthly total) or 'W m-2' (monthly mean flux)",
+            "precipitation": "use 'mm' or '0.1 mm'",
+        }.get(var, "remove the unit"),
+    )
+
+
+def open_monthly(study, rs: RasterSet, var: str, year: int) -> xr.DataArray:
+    """The 12 months of ``var`` in ``year`` as a lazy (month, y, x) float32 DataArray.
+
+    Values are in the contract's units (METHODS §0.3), NaN where nodata.
+    """
+    if rs.grid is None:
+        raise InputError("no reference raster", where="[rasters]", fix="add a landcover pattern")
+    spec = study.rasters.spec(var)
+    chunks = study.compute.chunk_size
+    layers = []
+    for m in range(1, 13):
+        p = rs.paths[var].get((year, m))
+        if p is None:
+            raise InputError(
+                f"{var} of {year}-{m:02d} is missing",
+                where=_fill(spec.pattern, year, m),
+                fix="add the file or remove the year from [study] years",
+            )
+        da = _open_one(p, var, rs.grid, chunks, spec)
+        layers.append(_convert_unit(da, var, spec.unit, year, m))
+    out = xr.concat(layers, dim=xr.Variable("month", np.arange(1, 13))).chunk({"month": -1})
+    out.name = var
+    out.attrs = {"pattern": spec.pattern, "year": year, "grid": rs.grid}
+    return out
+
+
+def open_landcover(study, rs: RasterSet, year: int) -> xr.DataArray:
+    """Land-cover class codes of ``year`` as a lazy (y, x) integer DataArray on the grid."""
+    spec = study.rasters.spec("landcover")
+    p = rs.paths["landcover"].get((year, 0))
+    if p is None:
+        raise InputError(
+            f"landcover of {year} is missing",
+            where=_fill(spec.pattern, year, None),
+            fix="add the file or remove the year from [study] years",
+        )
+    da = _open_one(p, "landcover", rs.grid, study.compute.chunk_size, spec)
+    da.name = "landcover"
+    return da
+
+
+def _sample(path: Path, max_pixels: int = 4_000_000):
+    """The raster's first band, read whole when small, decimated otherwise.
+
+    Returns (array, step, scale, offset, nodata) where ``step`` is the
+    decimation factor (1 = exact) and scale/offset/nodata are the file's own.
+    """
+    import rasterio
+
+    with rasterio.open(path) as ds:
+        n = ds.width * ds.height
+        step = max(1, int(np.ceil(np.sqrt(n / max_pixels))))
+        out_shape = (max(1, ds.height // step), max(1, ds.width // step))
+        arr = ds.read(1, out_shape=out_shape, masked=True)
+        scale = float(ds.scales[0]) if ds.scales else 1.0
+        offset = float(ds.offsets[0]) if ds.offsets else 0.0
+        return arr, step, scale, offset, ds.nodata
+
+
+def validate_rasters(study, rs: RasterSet) -> list[str]:
+    """Check ranges and units of every raster file (reading a decimated sample of large ones).
+
+    Raises :class:`InputError` for the first problem (naming the file and the
+    pixel); returns notes (e.g. rasters resampled to the reference grid).
+    """
+    notes: list[str] = []
+    for var, missing in rs.missing.items():
+        if missing:
+            shown = ", ".join(missing[:12])
+            more = f" and {len(missing) - 12} more" if len(missing) > 12 else ""
+            raise InputError(
+                f"{len(missing)} {var} file(s) missing: {shown}{more}",
+                where=f"{study.source}, key 'rasters.{var}'",
+                fix="add the files, correct the pattern, or remove the years that have no data",
+            )
+    for var, files in rs.paths.items():
+        spec = study.rasters.spec(var)
+        grids_differ = False
+        yearly_means: dict[int, list[float]] = {}
+        for (year, month), p in sorted(files.items()):
+            g = _grid_of(p)
+            if rs.grid is not None and g != rs.grid:
+                _check_overlap(p, g, rs.grid)
+                grids_differ = True
+            if var not in RANGES:
+                continue
+            arr, step, file_scale, file_offset, file_nodata = _sample(p)
+            data = arr.astype("float64")
+            if spec.nodata is not None and file_nodata is None:
+                data = np.ma.masked_equal(data, spec.nodata)
+            declared = spec.scale_factor != 1.0 or spec.add_offset != 0.0
+            scale, offset = (spec.scale_factor, spec.add_offset) if declared else (file_scale, file_offset)
+            data = data * scale + offset
+            vals = np.ma.filled(data, np.nan)
+            if spec.unit:
+                vals = np.asarray(_convert_unit(xr.DataArray(vals.astype("float32")), var, spec.unit, year, month))
+            finite = np.isfinite(vals)
+            if not finite.any():
+                raise InputError(
+                    "raster holds no valid pixel (all nodata)",
+                    where=str(p),
+                    fix="check the nodata value and the data",
+                )
+            lo, hi, what = RANGES[var]
+            mean = float(np.nanmean(vals))
+            if var == "temperature" and mean > 200:
+                raise InputError(
+                    f"mean temperature {mean:.1f} looks like Kelvin, not °C",
+                    where=str(p),
+                    fix="declare it with [rasters] temperature = { pattern = ..., unit = \"K\" } "
+                    "(converted to °C), or convert the files",
+                )
+            bad = finite & ((vals < lo) | (vals > hi))
+            if bad.any():
+                r, c = np.argwhere(bad)[0]
+                v = vals[r, c]
+                hint = ""
+                if var == "ndvi" and np.nanmax(np.abs(vals)) > 1:
+                    hint = (
+                        "; scaled integers need their factor: [rasters] ndvi = "
+                        "{ pattern = ..., scale_factor = 0.0001 }"
+                    )
+                exact = "" if step == 1 else f" (near; sampled every {step} pixels)"
+                raise InputError(
+                    f"pixel row {r * step}, col {c * step}{exact}: {var} = {v:g} is outside {lo:g}...{hi:g} "
+                    f"({what})",
+                    where=str(p),
+                    fix=f"check the data, its nodata value and scale factor{hint}",
+                )
+            yearly_means.setdefault(year, []).append(mean)
+        if var == "radiation":
+            for year, means in yearly_means.items():
+                if len(means) == 12 and float(np.mean(means)) < 200:
+                    raise InputError(
+                        f"radiation of {year} averages {np.mean(means):.0f} per month: this looks like "
+                        "a mean flux in W m-2, not a monthly total in MJ m-2",
+                        where=f"{study.source}, key 'rasters.radiation'",
+                        fix="declare { pattern = ..., unit = \"W m-2\" } (converted with the month's "
+                        "length) or convert the files to MJ m-2 per month",
+                    )
+        if grids_differ:
+            notes.append(f"{var}: resampled on the fly to the reference grid of {rs.reference.name}")
+    return notes

@@ -1,0 +1,409 @@
+"""Running a study: load and validate inputs, run the analyses, write the store.
+
+This is the public API the CLI and notebooks share::
+
+    from ecozone import load_study, run_study
+    result = run_study("my-study/ecozone.toml")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ecozone import __version__
+from ecozone.errors import EcozoneError, InputError, MissingInputs
+from ecozone.inputs import rasters as rinputs
+from ecozone.inputs.tables import load_table
+from ecozone.inputs.units import Units, load_units
+from ecozone.progress import SilentReporter
+from ecozone.study import TABLE_NAMES, Study, load_study
+
+SYNTHETIC_LABEL = "synthetic demo data"
+
+
+@dataclass
+class Inputs:
+    """A study's inputs, read and validated."""
+
+    study: Study
+    units: Units
+    tables: dict[str, pd.DataFrame]
+    rasters: rinputs.RasterSet
+    notes: list[str] = field(default_factory=list)
+    _zonal: dict = field(default_factory=dict)
+
+    def zonal_weights(self, level: str):
+        """Coverage weights of the units of ``level`` over the reference grid (cached)."""
+        from ecozone.zonal import zonal_weights
+
+        if level not in self._zonal:
+            cache = self.study.compute.cache_dir
+            cache = self.study.resolve(cache) if cache else self.study.root / ".ecozone-cache"
+            units = self.units.of_level(level)
+            self._zonal[level] = zonal_weights(units, "unit_id", self.rasters.grid, cache_dir=cache)
+        return self._zonal[level]
+
+    def input_files(self) -> list[Path]:
+        files = []
+        if self.units.source is not None:
+            files.append(self.units.source)
+        for name in self.tables:
+            spec = self.study.tables.spec(name)
+            files.append(self.study.resolve(spec.path))
+        files += self.rasters.files()
+        return files
+
+
+@dataclass
+class AnalysisResult:
+    """What an analysis returns: tables keyed by (level, unit_id, year), rasters, notes."""
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rasters: dict[str, object] = field(default_factory=dict)  # name -> (y, x) DataArray with attrs["grid"]
+    notes: list[str] = field(default_factory=list)
+    scratch: list[Path] = field(default_factory=list)  # temporary folders backing the rasters
+
+    def cleanup(self) -> None:
+        """Delete the scratch folders (after the store has written the rasters)."""
+        import shutil
+
+        for p in self.scratch:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+@dataclass
+class Analysis:
+    """An analysis: its name, what it needs and the function that runs it."""
+
+    name: str
+    title: str
+    tables_all: tuple[str, ...] = ()
+    tables_any: tuple[str, ...] = ()
+    rasters_all: tuple[str, ...] = ()
+    run: Callable[[Inputs, SilentReporter], AnalysisResult] | None = None
+
+    def lacks(self, inp_tables: set[str], rs: rinputs.RasterSet) -> list[str]:
+        """What inputs this analysis lacks (empty list = it can run)."""
+        out = [f"table '{t}'" for t in self.tables_all if t not in inp_tables]
+        if self.tables_any and not (set(self.tables_any) & inp_tables):
+            out.append("one of the tables " + " / ".join(f"'{t}'" for t in self.tables_any))
+        for r in self.rasters_all:
+            if r not in rs.paths or not rs.paths[r]:
+                out.append(f"raster '{r}'")
+            elif rs.missing.get(r):
+                out.append(f"{len(rs.missing[r])} file(s) of raster '{r}'")
+        return out
+
+
+def _run_capacity(inp: Inputs, rep: SilentReporter) -> AnalysisResult:
+    from ecozone.capacity.run import run_capacity
+
+    with rep.step("capacity: excess indices, states, coupling"):
+        tables = run_capacity(inp.units, inp.tables, inp.study.capacity)
+    notes = [f"capacity: {m}" for m in tables["capacity"].attrs.get("messages", [])]
+    return AnalysisResult(tables=tables, notes=notes)
+
+
+def _run_carbon(inp: Inputs, rep: SilentReporter) -> AnalysisResult:
+    from ecozone.carbon.run import run_carbon
+
+    return run_carbon(inp, rep)
+
+
+ANALYSES: dict[str, Analysis] = {
+    "capacity": Analysis(
+        "capacity",
+        "Environmental carrying capacity (air and water excess indices)",
+        tables_any=("air", "air_daily", "water"),
+        run=_run_capacity,
+    ),
+    "carbon": Analysis(
+        "carbon",
+        "Carbon budget and carbon-balance zoning (improved CASA)",
+        tables_all=("emissions", "economy"),
+        rasters_all=("ndvi", "temperature", "precipitation", "radiation", "landcover"),
+        run=_run_carbon,
+    ),
+}
+
+
+def read_inputs(study: Study, reporter: SilentReporter | None = None) -> Inputs:
+    """Read and validate every input of a study (units, tables, rasters).
+
+    Raises :class:`~ecozone.errors.EcozoneError` naming the first problem.
+    """
+    rep = reporter or SilentReporter()
+    with rep.step("reading units"):
+        u = study.units
+        units = load_units(
+            study.resolve(u.path),
+            levels=u.levels,
+            name=u.name,
+            level_names=u.level_names,
+            parents=u.parents,
+            layer=u.layer,
+            area_crs=study.study.area_crs,
+        )
+    for msg in units.repairs:
+        rep.note(msg)
+    ids = set(units.frame["unit_id"])
+    tables = {}
+    names = [n for n in TABLE_NAMES if getattr(study.tables, n) is not None]
+    with rep.step("reading tables", total=len(names)) as st:
+        for name in names:
+            spec = study.tables.spec(name)
+            if name not in _SUPPORTED_TABLES:
+                rep.note(f"table '{name}' is not used by any analysis of ecozone {__version__}; skipped")
+                st.advance()
+                continue
+            path = study.resolve(spec.path)
+            if name == "ecological_function" and path.suffix.lower() in _VECTOR_SUFFIXES:
+                tables[name] = _read_zone_polygons(path)
+                st.advance()
+                continue
+            tables[name] = load_table(
+                name,
+                path,
+                sheet=spec.sheet,
+                declared_units=spec.units,
+                unit_ids=ids,
+            )
+            st.advance()
+    with rep.step("checking rasters"):
+        rs = rinputs.discover(study)
+        notes = rinputs.validate_rasters(study, rs)
+    for n in notes:
+        rep.note(n)
+    return Inputs(study=study, units=units, tables=tables, rasters=rs, notes=list(rep.messages))
+
+
+_VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml"}
+
+
+def _read_zone_polygons(path: Path):
+    """Key ecological functional zones given as a polygon layer (METHODS §1.5)."""
+    import geopandas as gpd
+
+    if not path.exists():
+        raise InputError("file not found", where=str(path), fix="correct [tables] ecological_function")
+    try:
+        z = gpd.read_file(path)
+    except Exception as e:  # noqa: BLE001
+        raise InputError(f"cannot be read as a vector layer ({e})", where=str(path), fix="give a polygon layer") from None
+    if z.crs is None:
+        raise InputError(
+            "polygon layer has no CRS", where=str(path), fix="assign the CRS of its coordinates (e.g. EPSG:4326)"
+        )
+    if len(z) == 0 or not z.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+        raise InputError(
+            "the layer must hold polygons of the key ecological functional zones",
+            where=str(path),
+            fix="give the zones as polygons, or a table of unit_id, zone_type",
+        )
+    return z[[z.geometry.name]]
+
+
+_SUPPORTED_TABLES = {"air", "air_daily", "water", "economy", "emissions", "development", "ecological_function"}
+
+
+def plan(study: Study, inputs: Inputs | None = None) -> dict[str, list[str]]:
+    """For every analysis, what it lacks (an empty list means it can run)."""
+    given = {n for n in TABLE_NAMES if getattr(study.tables, n) is not None}
+    rs = inputs.rasters if inputs is not None else rinputs.discover(study)
+    return {name: a.lacks(given, rs) for name, a in ANALYSES.items()}
+
+
+@contextlib.contextmanager
+def _scheduler(address: str | None):
+    """Dask scheduler for raster work: a distributed client when an address is given."""
+    import dask
+
+    if address:
+        try:
+            from distributed import Client
+
+            client = Client(address, timeout="10s")
+        except Exception as e:  # noqa: BLE001
+            raise EcozoneError(
+                f"cannot connect to the dask scheduler at {address} ({e})",
+                where="--scheduler",
+                fix="start one with `dask scheduler` and `dask worker ADDRESS`, or omit --scheduler",
+            ) from None
+        try:
+            yield client
+        finally:
+            client.close()
+    else:
+        with dask.config.set(scheduler="threads"):
+            yield None
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    tables: dict[str, pd.DataFrame]
+    rasters: list[str]
+    manifest: dict
+    skipped: dict[str, list[str]]
+
+
+def run_study(
+    study: Study | str | Path,
+    out: str | Path | None = None,
+    *,
+    only: list[str] | None = None,
+    scheduler: str | None = None,
+    reporter: SilentReporter | None = None,
+    report: bool = True,
+) -> RunResult:
+    """Run every analysis the study's inputs allow and write the outputs atomically.
+
+    Parameters
+    ----------
+    study: a :class:`Study` or the path of a study file / folder.
+    out: output folder (default ``<study>/out``); replaced only when the run succeeds.
+    only: names of analyses to run (default: all that can run).
+    scheduler: dask.distributed scheduler address for raster work (default: local threads).
+    reporter: receives progress and step timings.
+    """
+    rep = reporter or SilentReporter()
+    t_start = time.perf_counter()
+    st = study if isinstance(study, Study) else load_study(study)
+    out_dir = Path(out) if out is not None else st.root / "out"
+    if only:
+        unknown = [n for n in only if n not in ANALYSES]
+        if unknown:
+            raise EcozoneError(
+                f"unknown analysis {', '.join(unknown)}",
+                where="--only",
+                fix=f"choose among: {', '.join(ANALYSES)}",
+            )
+    inp = read_inputs(st, rep)
+    lacks = plan(st, inp)
+    wanted = only or list(ANALYSES)
+    for name in wanted:
+        if only and lacks[name]:
+            raise MissingInputs(
+                f"analysis '{name}' cannot run: it lacks {', '.join(lacks[name])}",
+                where=str(st.source),
+                fix="add the inputs to the study file, or leave the analysis out of --only",
+            )
+    to_run = [n for n in wanted if not lacks[n]]
+    skipped = {n: lacks[n] for n in wanted if lacks[n]}
+    for n, why in skipped.items():
+        rep.note(f"{n} skipped: lacks {', '.join(why)}")
+    if not to_run:
+        raise MissingInputs(
+            "no analysis can run with these inputs: "
+            + "; ".join(f"{n} lacks {', '.join(w)}" for n, w in skipped.items()),
+            where=str(st.source),
+            fix="add the inputs an analysis needs (see `ecozone validate`)",
+        )
+
+    results: dict[str, AnalysisResult] = {}
+    try:
+        with _scheduler(scheduler or st.compute.scheduler):
+            for name in to_run:
+                results[name] = ANALYSES[name].run(inp, rep)
+                for n in results[name].notes:
+                    rep.note(n)
+        return _write_outputs(st, inp, results, to_run, skipped, out_dir, rep, report, t_start)
+    finally:
+        for r in results.values():
+            r.cleanup()
+
+
+def _write_outputs(st, inp, results, to_run, skipped, out_dir, rep, report, t_start) -> RunResult:
+    """Write every output into a temporary folder and swap it in (store layer)."""
+    from ecozone import store
+    from ecozone.report.qgis import add_layer_styles
+
+    tables: dict[str, pd.DataFrame] = {}
+    for r in results.values():
+        tables.update(r.tables)
+    raster_names: list[str] = []
+    with store.atomic_output(out_dir) as tmp:
+        with rep.step("writing results", total=len(tables) + sum(len(r.rasters) for r in results.values()) + 3) as s:
+            about = _about_table(st, to_run, skipped)
+            store.write_gpkg(tmp / "results.gpkg", inp.units.frame, {**tables, "about": about})
+            add_layer_styles(tmp / "results.gpkg")
+            s.advance()
+            rdir = tmp / "rasters"
+            for r in results.values():
+                for rname, da in r.rasters.items():
+                    rdir.mkdir(exist_ok=True)
+                    if st.study.synthetic:
+                        da.attrs["note"] = SYNTHETIC_LABEL
+                    store.write_cog(rdir / f"{rname}.tif", da)
+                    raster_names.append(f"rasters/{rname}.tif")
+                    s.advance()
+            store.write_xlsx(tmp / "results.xlsx", {"about": about, **tables})
+            s.advance()
+            with rep.step("checksumming inputs"):
+                sums = store.checksums(inp.input_files(), st.root)
+            manifest = {
+                "ecozone_version": __version__,
+                "study": st.study.name,
+                "study_file": str(st.source),
+                "synthetic": st.study.synthetic,
+                "label": SYNTHETIC_LABEL if st.study.synthetic else None,
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                "python": platform.python_version(),
+                "years": st.study.years,
+                "levels": inp.units.levels,
+                "analyses": to_run,
+                "skipped": skipped,
+                "parameters": st.parameters(),
+                "inputs": sums,
+                "outputs": sorted(["results.gpkg", "results.xlsx", "manifest.json", *raster_names]),
+                "notes": rep.messages,
+                "timings_s": dict(rep.timings),
+            }
+            manifest["timings_s"]["total"] = round(time.perf_counter() - t_start, 3)
+            store.write_manifest(tmp / "manifest.json", manifest)
+            s.advance()
+        if report:
+            _write_report(tmp, rep)
+    return RunResult(out_dir=out_dir.resolve(), tables=tables, rasters=raster_names, manifest=manifest, skipped=skipped)
+
+
+def _write_report(out_dir: Path, rep: SilentReporter) -> None:
+    """Write ``report.html`` and the static figures into the output folder."""
+    from ecozone.report import build_report
+
+    with rep.step("writing report"):
+        build_report(out_dir)
+
+
+def _about_table(st: Study, ran: list[str], skipped: dict[str, list[str]]) -> pd.DataFrame:
+    rows = [
+        ("study", st.study.name),
+        ("ecozone_version", __version__),
+        ("data", SYNTHETIC_LABEL if st.study.synthetic else "user data"),
+        ("years", ", ".join(map(str, st.study.years))),
+        ("analyses", ", ".join(ran)),
+        ("skipped", "; ".join(f"{k}: lacks {', '.join(v)}" for k, v in skipped.items()) or "none"),
+        ("area_crs", st.study.area_crs),
+    ]
+    return pd.DataFrame(rows, columns=["key", "value"])
+
+
+__all__ = [
+    "ANALYSES",
+    "Analysis",
+    "AnalysisResult",
+    "InputError",
+    "Inputs",
+    "RunResult",
+    "plan",
+    "read_inputs",
+    "run_study",
+]

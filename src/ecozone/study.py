@@ -1,0 +1,287 @@
+"""The study file ``ecozone.toml``: a pydantic model and its loader.
+
+A study is one folder with a study file naming its inputs (METHODS §0.0).
+Paths are relative to the study file. Unknown keys and wrong types are
+errors that name the key; every parameter has a documented default that the
+study file can override (``[capacity.air]``, ``[carbon.casa]`` …).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from ecozone.capacity.params import CapacityParams
+from ecozone.carbon.params import CarbonParams
+from ecozone.errors import StudyError
+from ecozone.params import Params
+
+DEFAULT_AREA_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
+
+TABLE_NAMES = (
+    "air",
+    "air_daily",
+    "water",
+    "economy",
+    "emissions",
+    "development",
+    "ecological_function",
+    "parks",
+    "park_year",
+    "energy_units",
+    "wwtp",
+)
+RASTER_NAMES = ("ndvi", "temperature", "precipitation", "radiation", "landcover")
+
+
+class StudySection(Params):
+    """``[study]``: name, years and the equal-area CRS used for areas."""
+
+    name: str = Field("ecozone study", description="Name shown in reports.")
+    years: list[int] = Field(..., min_length=1, description="Study years (calendar years).")
+    area_crs: str = Field(
+        DEFAULT_AREA_CRS,
+        description="Equal-area CRS for every area (default: Albers for China, METHODS conventions).",
+    )
+    synthetic: bool = Field(
+        False, description="True for synthetic (demo) data: every output is labelled so."
+    )
+
+    @field_validator("years")
+    @classmethod
+    def _years_sorted_unique(cls, v: list[int]) -> list[int]:
+        if len(set(v)) != len(v):
+            raise ValueError("years repeat")
+        for y in v:
+            if not 1900 <= y <= 2100:
+                raise ValueError(f"year {y} is outside 1900-2100")
+        return sorted(v)
+
+
+class UnitsSection(Params):
+    """``[units]``: the vector layer of the finest units and its hierarchy."""
+
+    path: Path = Field(..., description="Any OGR vector file (GeoPackage, Shapefile, GeoJSON …).")
+    layer: str | None = Field(None, description="Layer name when the file has several.")
+    name: str = Field("name", description="Name column of the finest level.")
+    levels: dict[str, str] = Field(
+        ...,
+        description="Level name = id column, finest first, e.g. "
+        '{ county = "unit_id", city = "city_id", agglomeration = "agglo_id" }.',
+    )
+    level_names: dict[str, str] = Field(
+        default_factory=dict, description="Optional name column per upper level."
+    )
+    parents: dict[str, str] = Field(
+        default_factory=dict,
+        description="The level each upper level nests in (default: the level before it in "
+        '`levels`), e.g. { province = "city", agglomeration = "city" }.',
+    )
+
+    @model_validator(mode="after")
+    def _check_levels(self) -> UnitsSection:
+        if len(self.levels) < 1:
+            raise ValueError("levels needs at least the finest level")
+        names = list(self.levels)
+        for lv in self.level_names:
+            if lv not in self.levels:
+                raise ValueError(f"level_names names level '{lv}', which is not in levels {names}")
+        for lv, parent in self.parents.items():
+            if lv not in self.levels or parent not in self.levels:
+                raise ValueError(f"parents: '{lv} = {parent}' must name levels among {names}")
+            if names.index(parent) >= names.index(lv):
+                raise ValueError(
+                    f"parents: level '{lv}' must nest in a finer level listed before it, not '{parent}'"
+                )
+        return self
+
+    def parent_of(self, level: str) -> str | None:
+        """The level ``level`` nests in (None for the finest level)."""
+        names = list(self.levels)
+        i = names.index(level)
+        if i == 0:
+            return None
+        return self.parents.get(level, names[i - 1])
+
+
+class TableSpec(Params):
+    """A table input given as an inline table: path plus reading options."""
+
+    path: Path = Field(..., description="CSV, XLSX or Parquet file.")
+    sheet: str | int | None = Field(None, description="XLSX sheet (name or 0-based index).")
+    units: dict[str, str] = Field(
+        default_factory=dict,
+        description='Declared units of columns, converted on reading, e.g. { gdp = "1e4 CNY" }.',
+    )
+
+
+class RasterSpec(Params):
+    """A raster input given as an inline table: pattern plus reading options."""
+
+    pattern: str = Field(..., description="Path pattern; {year} and {month:02d} are filled in.")
+    scale_factor: float = Field(1.0, description="Multiply stored values by this (e.g. 0.0001 for NDVI).")
+    add_offset: float = Field(0.0, description="Then add this.")
+    nodata: float | None = Field(None, description="Nodata value when the file does not declare one.")
+    unit: str | None = Field(
+        None,
+        description="Declared unit when not the contract's (temperature 'K'; radiation 'W m-2'); converted.",
+    )
+
+
+class TablesSection(Params):
+    """``[tables]``: any subset of the contract's tables (METHODS §0.2)."""
+
+    air: Path | TableSpec | None = None
+    air_daily: Path | TableSpec | None = None
+    water: Path | TableSpec | None = None
+    economy: Path | TableSpec | None = None
+    emissions: Path | TableSpec | None = None
+    development: Path | TableSpec | None = None
+    ecological_function: Path | TableSpec | None = None
+    parks: Path | TableSpec | None = None
+    park_year: Path | TableSpec | None = None
+    energy_units: Path | TableSpec | None = None
+    wwtp: Path | TableSpec | None = None
+
+    def spec(self, name: str) -> TableSpec | None:
+        """The table's spec (a bare path becomes a spec with defaults)."""
+        v = getattr(self, name)
+        if v is None or isinstance(v, TableSpec):
+            return v
+        return TableSpec(path=v)
+
+
+class RastersSection(Params):
+    """``[rasters]``: patterns of the gridded inputs (METHODS §0.3)."""
+
+    ndvi: str | RasterSpec | None = None
+    temperature: str | RasterSpec | None = None
+    precipitation: str | RasterSpec | None = None
+    radiation: str | RasterSpec | None = None
+    landcover: str | RasterSpec | None = None
+    reference: str | None = Field(
+        None,
+        description="Raster whose grid all others are aligned to (default: the land-cover raster "
+        "of the first year).",
+    )
+
+    def spec(self, name: str) -> RasterSpec | None:
+        v = getattr(self, name)
+        if v is None or isinstance(v, RasterSpec):
+            return v
+        return RasterSpec(pattern=v)
+
+
+class ComputeSection(Params):
+    """``[compute]``: how raster work is chunked and scheduled."""
+
+    chunk_size: int = Field(1024, ge=64, description="Raster chunk edge in pixels.")
+    scheduler: str | None = Field(
+        None, description="dask.distributed scheduler address; empty = local threads."
+    )
+    cache_dir: Path | None = Field(
+        None, description="Cache for zonal coverage weights (default: <study>/.ecozone-cache)."
+    )
+
+
+class Study(Params):
+    """The whole study file."""
+
+    study: StudySection
+    units: UnitsSection
+    tables: TablesSection = Field(default_factory=TablesSection)
+    rasters: RastersSection = Field(default_factory=RastersSection)
+    compute: ComputeSection = Field(default_factory=ComputeSection)
+    capacity: CapacityParams = Field(default_factory=CapacityParams)
+    carbon: CarbonParams = Field(default_factory=CarbonParams)
+
+    # set by load_study, not by the file
+    root: Path = Field(Path("."), exclude=True, description="Folder of the study file.")
+    source: Path | None = Field(None, exclude=True, description="The study file itself.")
+
+    def resolve(self, p: Path | str) -> Path:
+        """A path of the study file made absolute (relative to the study file)."""
+        p = Path(p)
+        return p if p.is_absolute() else (self.root / p)
+
+    @property
+    def level_names(self) -> list[str]:
+        return list(self.units.levels)
+
+    def parameters(self) -> dict[str, Any]:
+        """All analysis parameters, defaults filled in (for the manifest)."""
+        return {
+            "capacity": self.capacity.model_dump(mode="json"),
+            "carbon": self.carbon.model_dump(mode="json"),
+            "compute": self.compute.model_dump(mode="json", exclude={"scheduler"}),
+            "area_crs": self.study.area_crs,
+        }
+
+
+_UNION_TAGS = {"TableSpec", "RasterSpec", "Path", "str", "path", "is-instance[Path]"}
+
+
+def _key(loc: tuple) -> str:
+    """Dotted key of a pydantic error location, without union-member tags."""
+    return ".".join(str(x) for x in loc if str(x) not in _UNION_TAGS and "[" not in str(x))
+
+
+def _friendly(err: dict, source: Path) -> StudyError:
+    key = _key(err["loc"])
+    typ = err["type"]
+    if typ == "extra_forbidden":
+        parent = _key(err["loc"][:-1])
+        return StudyError(
+            f"unknown key '{key}'",
+            where=str(source),
+            fix=f"remove it or correct its spelling; `ecozone init DIR` writes a template with every key"
+            f" of [{parent or 'top level'}]",
+        )
+    if typ == "missing":
+        return StudyError(
+            f"required key '{key}' is missing", where=str(source), fix=f"add '{key}' to the study file"
+        )
+    where = f"{source}, key '{key}'" if key else str(source)
+    return StudyError(
+        f"{err['msg']} (got {err.get('input')!r})",
+        where=where,
+        fix="give a value of the right type; `ecozone init DIR` writes a commented template",
+    )
+
+
+def parse_study(data: dict, root: Path, source: Path | None = None) -> Study:
+    """Validate a study mapping (as read from TOML) into a :class:`Study`."""
+    src = source or (root / "ecozone.toml")
+    try:
+        st = Study.model_validate(data)
+    except ValidationError as e:
+        errs = e.errors()
+        # a value that fails every member of a union reports once per member: an unknown
+        # key is the most telling of them, then the error from the deepest location
+        errs.sort(key=lambda er: (er["type"] != "extra_forbidden", -len(er["loc"])))
+        raise _friendly(errs[0], src) from None
+    st.root = root
+    st.source = source
+    return st
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study file (``ecozone.toml``) or a folder holding one."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "ecozone.toml"
+    if not p.exists():
+        raise StudyError(
+            "study file not found",
+            where=str(p),
+            fix="give the path of an ecozone.toml, or create one with `ecozone init DIR`",
+        )
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise StudyError(f"not valid TOML: {e}", where=str(p), fix="correct the TOML syntax") from None
+    return parse_study(data, p.parent.resolve(), p.resolve())
+

@@ -1,0 +1,59 @@
+"""`ecozone demo` end to end: every level in the store, the numbers the issue names."""
+
+import json
+
+import pyogrio
+import pytest
+
+
+@pytest.fixture(scope="module")
+def demo(demo_run):
+    return demo_run
+
+
+def test_demo_prints_where_results_are(demo):
+    out, stdout = demo
+    assert "synthetic demo data" in stdout
+    for name in ("results.gpkg", "results.xlsx", "manifest.json", "report.html"):
+        assert str(out / name) in stdout.replace("\n", "")
+        assert (out / name).exists()
+
+
+def test_demo_store_holds_every_level(demo):
+    out, _ = demo
+    units = pyogrio.read_dataframe(out / "results.gpkg", layer="units")
+    n = units.groupby("level").size().to_dict()
+    assert n["county"] == 1068
+    assert n["province"] == 11
+    assert n["agglomeration"] == 5
+    assert n["subgroup"] == 3
+    assert 125 <= n["city"] <= 135
+    a = units[units.level == "agglomeration"].set_index("unit_id")["area_km2"]
+    # the 31 middle-reaches cities, whole: about 349,900 km2
+    assert a["MRYR"] == pytest.approx(349_900, rel=0.015)
+    layers = {name for name, _ in pyogrio.list_layers(out / "results.gpkg")}
+    assert {"units", "capacity", "capacity_shares", "carbon", "carbon_zones", "about"} <= layers
+    cap = pyogrio.read_dataframe(out / "results.gpkg", layer="capacity", columns=["level", "unit_id", "year"])
+    assert set(cap["level"]) >= {"county", "city", "province", "agglomeration"}
+    carbon = pyogrio.read_dataframe(out / "results.gpkg", layer="carbon")
+    mryr = carbon[(carbon.level == "city")]
+    assert mryr["year"].nunique() == 4
+    # vegetated NPP lands in a plausible range (gC m-2 yr-1)
+    county = carbon[carbon.level == "county"]
+    assert 300 < county["npp_mean"].median() < 1400
+    # Xinyu's two counties stop in 2017: their 2020 emissions are filled and flagged
+    filled = county[county["emissions_filled"].astype(bool)]
+    assert len(filled) == 2 and set(filled["year"]) == {2020}
+    assert set(filled["unit_id"].str[:4]) == {"3605"}
+
+
+def test_demo_manifest_and_label(demo):
+    out, _ = demo
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["synthetic"] is True and m["label"] == "synthetic demo data"
+    assert set(m["analyses"]) == {"capacity", "carbon"}
+    assert any(k.endswith("units.gpkg") for k in m["inputs"])
+    assert len(m["inputs"]) > 190  # units + 6 tables + 4 years x (48 monthly + 1 land cover)
+    about = pyogrio.read_dataframe(out / "results.gpkg", layer="about").set_index("key")["value"]
+    assert about["data"] == "synthetic demo data"
+    assert m["timings_s"]["total"] < 120

@@ -1,0 +1,175 @@
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+
+from ecozone.errors import InputError
+from ecozone.inputs import rasters as r
+from ecozone.study import load_study
+
+from small_study import RES, X0, Y0, H, W, _write_raster
+
+
+def open_study(root):
+    st = load_study(root)
+    rs = r.discover(st)
+    return st, rs
+
+
+def test_discover_and_open_on_reference_grid(small_study):
+    st, rs = open_study(small_study)
+    assert rs.grid.shape == (H, W)
+    assert rs.reference.name == "lc_2015.tif"
+    assert all(not m for m in rs.missing.values())
+    assert r.validate_rasters(st, rs) == []
+    nd = r.open_monthly(st, rs, "ndvi", 2015)
+    assert nd.shape == (12, H, W) and nd.dtype == np.float32
+    assert nd.chunks[0] == (12,)
+    with rasterio.open(small_study / "rasters/ndvi_2015_03.tif") as ds:
+        np.testing.assert_array_equal(nd.sel(month=3).values, ds.read(1))
+    lc = r.open_landcover(st, rs, 2020)
+    assert lc.shape == (H, W) and lc.dtype.kind in "ui"
+
+
+def test_missing_months_are_listed_by_name(small_study):
+    (small_study / "rasters/pre_2020_02.tif").unlink()
+    (small_study / "rasters/pre_2020_11.tif").unlink()
+    st, rs = open_study(small_study)
+    assert rs.missing["precipitation"] == ["rasters/pre_2020_02.tif", "rasters/pre_2020_11.tif"]
+    with pytest.raises(InputError) as e:
+        r.validate_rasters(st, rs)
+    assert "2 precipitation file(s) missing: rasters/pre_2020_02.tif, rasters/pre_2020_11.tif" in str(e.value)
+
+
+def test_ndvi_out_of_range_names_file_and_pixel(small_study):
+    p = small_study / "rasters/ndvi_2015_07.tif"
+    with rasterio.open(p) as ds:
+        a = ds.read(1)
+    a[4, 9] = 2.0
+    _write_raster(p, a)
+    st, rs = open_study(small_study)
+    with pytest.raises(InputError) as e:
+        r.validate_rasters(st, rs)
+    msg = str(e.value)
+    assert "ndvi_2015_07.tif" in msg and "pixel row 4, col 9" in msg and "ndvi = 2" in msg
+    assert "scale_factor = 0.0001" in e.value.fix
+
+
+def test_scaled_integer_ndvi_accepted_when_declared(small_study):
+    for m in range(1, 13):
+        for y in (2015, 2020):
+            p = small_study / f"rasters/ndvi_{y}_{m:02d}.tif"
+            with rasterio.open(p) as ds:
+                a = ds.read(1)
+            _write_raster(small_study / f"rasters/ndvi_{y}_{m:02d}.tif", np.round(a * 10000), dtype="int16", nodata=-32768)
+    st, rs = open_study(small_study)
+    with pytest.raises(InputError, match="outside -1...1"):
+        r.validate_rasters(st, rs)
+    toml = (small_study / "ecozone.toml").read_text().replace(
+        'ndvi = "rasters/ndvi_{year}_{month:02d}.tif"',
+        'ndvi = { pattern = "rasters/ndvi_{year}_{month:02d}.tif", scale_factor = 0.0001 }',
+    )
+    (small_study / "ecozone.toml").write_text(toml)
+    st, rs = open_study(small_study)
+    r.validate_rasters(st, rs)
+    nd = r.open_monthly(st, rs, "ndvi", 2015).values
+    assert np.nanmax(nd) <= 1 and np.nanmin(nd) >= -1
+
+
+def test_kelvin_is_flagged_and_converted_when_declared(small_study):
+    for y in (2015, 2020):
+        for m in range(1, 13):
+            p = small_study / f"rasters/tmp_{y}_{m:02d}.tif"
+            with rasterio.open(p) as ds:
+                a = ds.read(1)
+            _write_raster(p, a + 273.15)
+    st, rs = open_study(small_study)
+    with pytest.raises(InputError, match="looks like Kelvin"):
+        r.validate_rasters(st, rs)
+    toml = (small_study / "ecozone.toml").read_text().replace(
+        'temperature = "rasters/tmp_{year}_{month:02d}.tif"',
+        'temperature = { pattern = "rasters/tmp_{year}_{month:02d}.tif", unit = "K" }',
+    )
+    (small_study / "ecozone.toml").write_text(toml)
+    st, rs = open_study(small_study)
+    r.validate_rasters(st, rs)
+    t = r.open_monthly(st, rs, "temperature", 2015).values
+    assert 0 < np.nanmean(t) < 30
+
+
+def test_radiation_in_watts_is_flagged(small_study):
+    for m in range(1, 13):
+        p = small_study / f"rasters/sol_2020_{m:02d}.tif"
+        with rasterio.open(p) as ds:
+            a = ds.read(1)
+        _write_raster(p, a / 2.6)  # MJ m-2 month-1 -> mean W m-2
+    st, rs = open_study(small_study)
+    with pytest.raises(InputError) as e:
+        r.validate_rasters(st, rs)
+    assert "W m-2" in str(e.value) and "2020" in str(e.value)
+
+
+def test_watts_converted_with_month_length(small_study):
+    toml = (small_study / "ecozone.toml").read_text().replace(
+        'radiation = "rasters/sol_{year}_{month:02d}.tif"',
+        'radiation = { pattern = "rasters/sol_{year}_{month:02d}.tif", unit = "W m-2" }',
+    )
+    (small_study / "ecozone.toml").write_text(toml)
+    st, rs = open_study(small_study)
+    sol = r.open_monthly(st, rs, "radiation", 2015)
+    with rasterio.open(small_study / "rasters/sol_2015_02.tif") as ds:
+        raw = ds.read(1)
+    # February 2015: 28 days * 86400 s / 1e6 = 2.4192 MJ per W m-2
+    np.testing.assert_allclose(sol.sel(month=2).values, raw * 2.4192, rtol=1e-6)
+
+
+def test_grid_mismatch_is_an_error(small_study):
+    p = small_study / "rasters/pre_2015_05.tif"
+    with rasterio.open(p) as ds:
+        a = ds.read(1)
+    with rasterio.open(
+        p, "w", driver="GTiff", width=W, height=H, count=1, dtype="float32", crs="EPSG:4326",
+        transform=Affine(RES, 0, X0 + 5, 0, -RES, Y0), nodata=-9999,
+    ) as dst:
+        dst.write(a, 1)
+    st, rs = open_study(small_study)
+    with pytest.raises(InputError) as e:
+        r.validate_rasters(st, rs)
+    assert "grid mismatch" in str(e.value) and "pre_2015_05.tif" in str(e.value)
+
+
+def test_other_resolution_is_resampled_on_the_fly(small_study):
+    # a 2x finer temperature raster of a constant 12.5 °C lands on the reference grid unchanged
+    for m in range(1, 13):
+        p = small_study / f"rasters/tmp_2015_{m:02d}.tif"
+        with rasterio.open(
+            p, "w", driver="GTiff", width=2 * W, height=2 * H, count=1, dtype="float32", crs="EPSG:4326",
+            transform=Affine(RES / 2, 0, X0, 0, -RES / 2, Y0), nodata=-9999,
+        ) as dst:
+            dst.write(np.full((2 * H, 2 * W), 12.5, "float32"), 1)
+    st, rs = open_study(small_study)
+    notes = r.validate_rasters(st, rs)
+    assert any("temperature: resampled" in n for n in notes)
+    t = r.open_monthly(st, rs, "temperature", 2015).values
+    assert t.shape == (12, H, W)
+    np.testing.assert_allclose(t, 12.5, rtol=1e-6)
+
+
+def test_nodata_becomes_nan(small_study):
+    p = small_study / "rasters/ndvi_2015_01.tif"
+    with rasterio.open(p) as ds:
+        a = ds.read(1)
+    a[0, 0] = -9999
+    _write_raster(p, a)
+    st, rs = open_study(small_study)
+    r.validate_rasters(st, rs)
+    nd = r.open_monthly(st, rs, "ndvi", 2015).values
+    assert np.isnan(nd[0, 0, 0]) and np.isfinite(nd[0, 1, 1])
+
+
+def test_monthly_pattern_without_month_field(small_study):
+    toml = (small_study / "ecozone.toml").read_text().replace("ndvi_{year}_{month:02d}", "ndvi_{year}")
+    (small_study / "ecozone.toml").write_text(toml)
+    st = load_study(small_study)
+    with pytest.raises(InputError, match="no \\{month\\} field"):
+        r.discover(st)

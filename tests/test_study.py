@@ -1,0 +1,86 @@
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from ecozone.errors import StudyError
+from ecozone.study import load_study, parse_study
+from ecozone.template import study_template
+
+BASE = {
+    "study": {"name": "t", "years": [2020]},
+    "units": {"path": "u.gpkg", "levels": {"county": "unit_id", "city": "city_id"}},
+}
+
+
+def test_minimal_study_gets_every_default():
+    st = parse_study(BASE, Path("/x"))
+    assert st.capacity.air.grade == "II"
+    assert st.capacity.air.standard == "GB3095-2012"
+    assert st.carbon.casa.t2_constant == pytest.approx(1.1814)
+    assert st.carbon.casa.ndvi_extremes == "data"
+    assert st.resolve("u.gpkg") == Path("/x/u.gpkg")
+    assert st.units.parent_of("city") == "county"
+
+
+def test_unknown_key_is_named():
+    bad = {**BASE, "capacity": {"air": {"grade": "II", "gradee": "I"}}}
+    with pytest.raises(StudyError) as e:
+        parse_study(bad, Path("/x"))
+    assert "capacity.air.gradee" in str(e.value)
+    assert "unknown key" in str(e.value)
+
+
+def test_unknown_top_level_section_is_named():
+    with pytest.raises(StudyError, match="unknown key 'tabels'"):
+        parse_study({**BASE, "tabels": {}}, Path("/x"))
+
+
+def test_wrong_type_is_named():
+    bad = {**BASE, "study": {"name": "t", "years": "2020"}}
+    with pytest.raises(StudyError) as e:
+        parse_study(bad, Path("/x"))
+    assert "study.years" in str(e.value)
+
+
+def test_wrong_literal_names_key_and_value():
+    bad = {**BASE, "capacity": {"air": {"grade": "III"}}}
+    with pytest.raises(StudyError) as e:
+        parse_study(bad, Path("/x"))
+    assert "capacity.air.grade" in str(e.value) and "'III'" in str(e.value)
+
+
+def test_unknown_key_inside_inline_table_spec():
+    bad = {**BASE, "tables": {"economy": {"path": "e.csv", "unitz": {}}}}
+    with pytest.raises(StudyError, match="tables.economy.unitz"):
+        parse_study(bad, Path("/x"))
+
+
+def test_missing_required_key():
+    with pytest.raises(StudyError, match="'units' is missing"):
+        parse_study({"study": {"years": [2020]}}, Path("/x"))
+
+
+def test_parents_must_name_finer_levels():
+    bad = {**BASE, "units": {**BASE["units"], "parents": {"county": "city"}}}
+    with pytest.raises(StudyError, match="finer level"):
+        parse_study(bad, Path("/x"))
+
+
+def test_bad_toml_and_missing_file(tmp_path):
+    p = tmp_path / "ecozone.toml"
+    p.write_text("[study\nname=1")
+    with pytest.raises(StudyError, match="not valid TOML"):
+        load_study(p)
+    with pytest.raises(StudyError, match="not found"):
+        load_study(tmp_path / "nope.toml")
+
+
+def test_template_is_valid_toml_and_a_valid_study():
+    text = study_template()
+    data = tomllib.loads(text)
+    st = parse_study(data, Path("/x"))
+    assert st.study.years == [2015, 2020]
+    # every parameter of the models appears in the template with its default
+    for key in ("grade", "t2_constant", "ndvi_extremes", "tn_rivers", "min_observations"):
+        assert f"# {key} = " in text

@@ -1,0 +1,127 @@
+import geopandas as gpd
+import pytest
+from pyproj import Geod
+from shapely.geometry import Polygon, box
+
+from ecozone.errors import InputError
+from ecozone.inputs.units import build_units, load_units
+from ecozone.study import DEFAULT_AREA_CRS
+
+from small_study import counties
+
+LEVELS = {"county": "unit_id", "city": "city_id", "agglomeration": "agglo_id"}
+
+
+def build(gdf, **kw):
+    return build_units(gdf, levels=LEVELS, area_crs=DEFAULT_AREA_CRS, **kw)
+
+
+def test_levels_by_dissolve_and_areas():
+    u = build(counties(), level_names={"city": "city_name"})
+    assert u.levels == ["county", "city", "agglomeration"]
+    assert len(u.of_level("county")) == 6
+    assert sorted(u.ids("city")) == ["C1", "C2"]
+    assert u.ids("agglomeration") == ["AG"]  # C2 belongs to none
+    assert u.of_level("city").set_index("unit_id").loc["C1", "name"] == "City One"
+    # a city's area is the sum of its counties'
+    a = u.frame.set_index(["level", "unit_id"])["area_km2"]
+    assert a[("city", "C1")] == pytest.approx(a[("county", "101")] + a[("county", "102")] + a[("county", "103")], rel=1e-9)
+    # equal-area km² agree with the geodesic area of a 0.1° cell at 30°N
+    g = Geod(ellps="WGS84")
+    lons, lats = [113.0, 113.1, 113.1, 113.0], [30.1, 30.1, 30.2, 30.2]
+    geod_area = abs(g.polygon_area_perimeter(lons, lats)[0]) / 1e6
+    assert a[("county", "101")] == pytest.approx(geod_area, rel=1e-3)
+    assert u.membership("agglomeration")["104"] == ""
+    assert u.members("city", "agglomeration").to_dict() == {"C1": "AG", "C2": ""}
+
+
+def test_missing_crs_is_an_error():
+    g = counties()
+    g = g.set_crs(None, allow_override=True)
+    with pytest.raises(InputError, match="no coordinate reference system"):
+        build(g)
+
+
+def test_duplicate_ids_are_named():
+    g = counties()
+    g.loc[3, "unit_id"] = "101"
+    with pytest.raises(InputError) as e:
+        build(g)
+    assert "duplicate id '101'" in str(e.value) and "features 1, 4" in str(e.value)
+
+
+def test_inconsistent_hierarchy_is_named():
+    g = counties()
+    g.loc[1, "agglo_id"] = "OTHER"
+    with pytest.raises(InputError) as e:
+        build(g)
+    msg = str(e.value)
+    assert "inconsistent hierarchy" in msg and "city 'C1'" in msg and "'OTHER'" in msg
+
+
+def test_invalid_geometry_is_repaired_and_reported():
+    g = counties()
+    # a bow-tie (self-intersecting) polygon over county 101's square
+    g.loc[0, "geometry"] = Polygon([(113.0, 30.1), (113.1, 30.2), (113.1, 30.1), (113.0, 30.2)])
+    u = build(g)
+    assert any("repaired invalid geometry of unit 101" in r for r in u.repairs)
+    assert u.finest.geometry.is_valid.all()
+    assert u.frame.set_index(["level", "unit_id"]).loc[("county", "101"), "area_km2"] > 0
+
+
+def test_missing_column_lists_available_columns():
+    g = counties().rename(columns={"city_id": "CITY"})
+    with pytest.raises(InputError) as e:
+        build(g)
+    assert "no column 'city_id'" in str(e.value) and "CITY" in str(e.value)
+
+
+def test_repeated_id_allowed_only_for_same_territory():
+    g = counties()
+    # county-level city directly under the province: county 106 is its own city 106
+    g.loc[5, "city_id"] = "106"
+    u = build(g)
+    assert "106" in u.ids("city") and "106" in u.ids("county")
+    g2 = counties()
+    g2["city_id"] = g2["city_id"].replace({"C1": "101"})  # city 101 holds 101..103: not the same territory
+    with pytest.raises(InputError, match="different unit"):
+        build(g2)
+
+
+def test_parents_allow_two_hierarchies_over_one_level():
+    g = counties()
+    g["province_id"] = ["P1", "P1", "P1", "P1", "P1", "P1"]
+    lv = {"county": "unit_id", "city": "city_id", "province": "province_id", "agglomeration": "agglo_id"}
+    u = build_units(g, levels=lv, parents={"agglomeration": "city"}, area_crs=DEFAULT_AREA_CRS)
+    assert u.parents == {"city": "county", "province": "city", "agglomeration": "city"}
+    assert u.ids("province") == ["P1"]
+
+
+def test_any_ogr_format_and_layer_errors(tmp_path):
+    g = counties()
+    g.to_file(tmp_path / "u.shp")
+    g.to_file(tmp_path / "u.geojson", driver="GeoJSON")
+    for f in ("u.shp", "u.geojson"):
+        u = load_units(tmp_path / f, levels=LEVELS, area_crs=DEFAULT_AREA_CRS)
+        assert len(u.of_level("county")) == 6
+    with pytest.raises(InputError, match="has no layer 'nope'"):
+        load_units(tmp_path / "u.geojson", levels=LEVELS, layer="nope", area_crs=DEFAULT_AREA_CRS)
+    with pytest.raises(InputError, match="not found"):
+        load_units(tmp_path / "none.gpkg", levels=LEVELS, area_crs=DEFAULT_AREA_CRS)
+    (tmp_path / "junk.gpkg").write_text("not a geopackage")
+    with pytest.raises(InputError, match="cannot be read"):
+        load_units(tmp_path / "junk.gpkg", levels=LEVELS, area_crs=DEFAULT_AREA_CRS)
+
+
+def test_numeric_ids_keep_their_digits():
+    g = counties()
+    g["unit_id"] = [420101.0, 420102.0, 420103.0, 420104.0, 420105.0, 420106.0]
+    u = build(gpd.GeoDataFrame(g, crs=4326))
+    assert u.ids("county")[0] == "420101"
+
+
+def test_empty_geometry_is_an_error():
+    g = counties()
+    g.loc[2, "geometry"] = box(0, 0, 0, 0).buffer(0)  # empty polygon
+    with pytest.raises(InputError, match="unit\\(s\\) 103 have no geometry"):
+        build(g)
