@@ -181,3 +181,25 @@ def test_permutation_p_values_match_exact_enumeration():
     exact = min(ge, 1 - ge)
     assert res.loc["r0c0", "p_sim"] == pytest.approx(exact, abs=0.01)
     assert res.loc["r0c0", "p_sim"] < 0.1
+
+
+def test_island_is_noted_once_with_its_name_and_gets_no_local_statistic():
+    g = lattice(3, 3)
+    island = gpd.GeoDataFrame(
+        {"unit_id": ["isle"], "row": [9], "col": [9]},
+        geometry=[box(100_000.0, 100_000.0, 110_000.0, 110_000.0)],
+        crs=AEA,
+    )
+    g = pd.concat([g, island], ignore_index=True)
+    g["name"] = [f"U{i}" for i in range(9)] + ["Shengsi"]
+    rng = np.random.default_rng(1)
+    t = pd.concat(
+        [
+            pd.DataFrame({"unit_id": g["unit_id"], "year": yr, "cb": rng.normal(size=10), "nep": rng.normal(size=10)})
+            for yr in (2005, 2010)
+        ]
+    )
+    _, lo, notes = spatial_autocorrelation(g, t, ["cb", "nep"], SpatialParams(permutations=0))
+    assert notes == ["units without neighbours get no local statistic: isle Shengsi"]
+    isle = lo[lo["unit_id"] == "isle"]
+    assert len(isle) == 4 and isle["lisa_i"].isna().all()

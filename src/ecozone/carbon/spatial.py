@@ -251,11 +251,12 @@ def spatial_autocorrelation(
             key = tuple(u["unit_id"])
             if key not in cache:
                 cache[key] = contiguity_weights(u, p.contiguity)
+                islands = sorted(map(str, cache[key].islands))
+                if islands:  # said once per set of units, not per year and variable
+                    names = u.set_index("unit_id")["name"] if "name" in u else None
+                    shown = [f"{i} {names[i]}" if names is not None else i for i in islands]
+                    notes.append(f"units without neighbours get no local statistic: {', '.join(shown)}")
             w = cache[key]
-            if w.islands:
-                notes.append(
-                    f"{year} {col}: units without neighbours: {sorted(map(str, w.islands))}"
-                )
             y = sub.set_index("unit_id").loc[w.id_order, col].to_numpy(float)
             gm = global_moran(y, w, p.permutations, p.seed)
             glob.append({"year": int(year), "variable": col, **gm})
