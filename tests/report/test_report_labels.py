@@ -118,3 +118,16 @@ def test_method_notes_fill_their_placeholders():
         text = Labels(lang)("method.capacity", air_standard="S", water_standard="W", air_crit=-0.2, water_crit=-0.3,
                             aggregation="a", regional_gdp="r", critical_as="c", zone_share=0.5)
         assert "{" not in text and "-0.3" in text
+
+
+def test_every_value_of_the_type_column_has_its_own_colour():
+    # the capacity `type` column holds a four-quadrant type for cities and a development
+    # class – state for agglomerations; the maps colour both through the `type` category
+    grey = "#bdbdbd"
+    values = CODES["quadrant"] + [f"{c}–{s}" for c in CODES["devclass"] for s in ("overload", "non-overload", "tied")]
+    for lang in ("en", "zh"):
+        L = Labels(lang)
+        colours = [L.color(f"type.{v}") for v in values]
+        assert grey not in colours, dict(zip(values, colours))
+    q = label_table()
+    assert [Labels("en").color(f"type.{v}") for v in CODES["quadrant"]] == [q[f"quadrant.{v}"].color for v in CODES["quadrant"]]

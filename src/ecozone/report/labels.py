@@ -131,7 +131,11 @@ class Labels:
         return [k.split(".", 1)[1] for cat in cats for k in self.table if k.startswith(cat + ".")]
 
     def color(self, key: str, default: str = "#bdbdbd") -> str:
+        """Colour of a label key such as ``state.overload``; a ``type.`` key that is a
+        four-quadrant type takes the ``quadrant.`` colour (cities' ``type`` column)."""
         lab = self.table.get(key)
+        if (lab is None or not lab.color) and key.startswith("type."):
+            lab = self.table.get("quadrant." + key.split(".", 1)[1])
         return lab.color if lab is not None and lab.color else default
 
     def level(self, name: str) -> str:
