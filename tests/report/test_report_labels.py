@@ -128,6 +128,6 @@ def test_every_value_of_the_type_column_has_its_own_colour():
     for lang in ("en", "zh"):
         L = Labels(lang)
         colours = [L.color(f"type.{v}") for v in values]
-        assert grey not in colours, dict(zip(values, colours))
+        assert grey not in colours, dict(zip(values, colours, strict=True))
     q = label_table()
     assert [Labels("en").color(f"type.{v}") for v in CODES["quadrant"]] == [q[f"quadrant.{v}"].color for v in CODES["quadrant"]]
