@@ -22,6 +22,11 @@ def test_demo_prints_where_results_are(demo):
 def test_demo_store_holds_every_level(demo):
     out, _ = demo
     units = pyogrio.read_dataframe(out / "results.gpkg", layer="units")
+    # English names beside the Chinese ones; the English report shows them
+    wuhan = units[(units["level"] == "city") & (units["unit_id"] == "420100")].iloc[0]
+    assert (wuhan["name"], wuhan["name_en"]) == ("武汉市", "Wuhan")
+    assert (units["name_en"] != "").all()
+    assert "Wuhan" in (out / "report.html").read_text(encoding="utf-8")
     n = units.groupby("level").size().to_dict()
     assert n["county"] == 1068
     assert n["province"] == 11

@@ -125,3 +125,22 @@ def test_empty_geometry_is_an_error():
     g.loc[2, "geometry"] = box(0, 0, 0, 0).buffer(0)  # empty polygon
     with pytest.raises(InputError, match="unit\\(s\\) 103 have no geometry"):
         build(g)
+
+
+def test_english_names_per_level_with_blanks():
+    g = counties()
+    g["name_en"] = [f"County {i}" for i in range(len(g))]
+    g.loc[2, "name_en"] = None
+    g["city_en"] = g["city_id"].map({"C1": "First City", "C2": " "})
+    u = build(g, level_names={"city": "city_name"}, name_en="name_en", level_names_en={"city": "city_en"})
+    f = u.frame.set_index(["level", "unit_id"])
+    assert list(u.frame.columns[:4]) == ["level", "unit_id", "name", "name_en"]
+    ids = g["unit_id"].astype(str).tolist()
+    assert f.loc[("county", ids[0]), "name_en"] == "County 0"
+    assert f.loc[("county", ids[2]), "name_en"] == ""  # missing stays empty, the report falls back to `name`
+    assert f.loc[("city", "C1"), "name_en"] == "First City"
+    assert f.loc[("city", "C2"), "name_en"] == ""
+    assert f.loc[("agglomeration", "AG"), "name_en"] == ""  # no English column given for that level
+    assert "name_en" not in build(counties()).frame.columns
+    with pytest.raises(InputError, match=r"\[units\] level_names_en.city"):
+        build(counties(), level_names_en={"city": "nope"})

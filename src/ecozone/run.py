@@ -151,6 +151,8 @@ def read_inputs(study: Study, reporter: SilentReporter | None = None) -> Inputs:
             parents=u.parents,
             layer=u.layer,
             area_crs=study.study.area_crs,
+            name_en=u.name_en,
+            level_names_en=u.level_names_en,
         )
     for msg in units.repairs:
         rep.note(msg)

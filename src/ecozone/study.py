@@ -75,6 +75,12 @@ class UnitsSection(Params):
     level_names: dict[str, str] = Field(
         default_factory=dict, description="Optional name column per upper level."
     )
+    name_en: str | None = Field(
+        None, description="Optional English name column of the finest level (the English report shows it)."
+    )
+    level_names_en: dict[str, str] = Field(
+        default_factory=dict, description="Optional English name column per upper level."
+    )
     parents: dict[str, str] = Field(
         default_factory=dict,
         description="The level each upper level nests in (default: the level before it in "
@@ -86,9 +92,10 @@ class UnitsSection(Params):
         if len(self.levels) < 1:
             raise ValueError("levels needs at least the finest level")
         names = list(self.levels)
-        for lv in self.level_names:
-            if lv not in self.levels:
-                raise ValueError(f"level_names names level '{lv}', which is not in levels {names}")
+        for key, given in (("level_names", self.level_names), ("level_names_en", self.level_names_en)):
+            for lv in given:
+                if lv not in self.levels:
+                    raise ValueError(f"{key} names level '{lv}', which is not in levels {names}")
         for lv, parent in self.parents.items():
             if lv not in self.levels or parent not in self.levels:
                 raise ValueError(f"parents: '{lv} = {parent}' must name levels among {names}")

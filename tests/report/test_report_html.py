@@ -169,3 +169,13 @@ def test_not_an_output_folder(tmp_path):
     with pytest.raises(EcozoneError) as e:
         build_report(tmp_path)
     assert "manifest.json" in e.value.message
+
+
+def test_english_report_uses_english_unit_names_where_given(results):
+    d = read_report_data(results)
+    chinese = d.units["name"].tolist()
+    d.units["name_en"] = [f"Unit {i}" if i % 2 else "" for i in range(len(d.units))]
+    d.use_names("zh")
+    assert d.units["name"].tolist() == chinese
+    d.use_names("en")
+    assert d.units["name"].tolist() == [f"Unit {i}" if i % 2 else c for i, c in enumerate(chinese)]

@@ -43,7 +43,7 @@ from ecozone.errors import StudyError
 from ecozone.grid import Grid
 
 #: Bump whenever the demo's content changes: cached studies of another version are rebuilt.
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "3"
 MARKER = ".ecozone-demo.json"
 STUDY_NAME = "Yangtze River Economic Belt — synthetic demo data"
 
@@ -431,6 +431,8 @@ layer = "counties"
 name = "name"
 levels = {{ county = "unit_id", city = "city_id", province = "province_id", subgroup = "subgroup_id", agglomeration = "agglo_id" }}
 level_names = {{ city = "city_name", province = "province_name", subgroup = "subgroup_name", agglomeration = "agglo_name" }}
+name_en = "name_en"   # English names, shown by the English report
+level_names_en = {{ city = "city_name_en", province = "province_name_en", subgroup = "subgroup_name_en", agglomeration = "agglo_name_en" }}
 # provinces, sub-groups and agglomerations are each made of whole cities
 parents = {{ province = "city", subgroup = "city", agglomeration = "city" }}
 

@@ -143,6 +143,8 @@ def load_units(
     parents: dict[str, str] | None = None,
     layer: str | None = None,
     area_crs: str,
+    name_en: str | None = None,
+    level_names_en: dict[str, str] | None = None,
 ) -> Units:
     """Read and validate the units layer and build every level by dissolve.
 
@@ -151,6 +153,9 @@ def load_units(
     levels: level name → id column, finest first.
     parents: upper level → the level it nests in (default: the previous level).
     area_crs: equal-area CRS in which ``area_km2`` (km²) is computed.
+    name_en, level_names_en: optional English name columns (finest level, upper
+        levels); when given, ``frame`` has a ``name_en`` column ("" where none),
+        which the English report shows instead of ``name``.
     """
     path = Path(path)
     gdf = _read_layer(path, layer)
@@ -162,6 +167,8 @@ def load_units(
         parents=parents or {},
         area_crs=area_crs,
         source=path,
+        name_en=name_en,
+        level_names_en=level_names_en or {},
     )
 
 
@@ -174,10 +181,13 @@ def build_units(
     parents: dict[str, str] | None = None,
     area_crs: str,
     source: Path | None = None,
+    name_en: str | None = None,
+    level_names_en: dict[str, str] | None = None,
 ) -> Units:
     """Validate a finest-level GeoDataFrame and build all levels (see :func:`load_units`)."""
     where = str(source) if source else "units layer"
     level_names = level_names or {}
+    level_names_en = level_names_en or {}
     parents = parents or {}
     level_list = list(levels)
     finest_level = level_list[0]
@@ -194,6 +204,9 @@ def build_units(
 
     needed = {name: "[units] name"} | {c: f"[units] levels.{lv}" for lv, c in levels.items()}
     needed |= {c: f"[units] level_names.{lv}" for lv, c in level_names.items()}
+    if name_en is not None:
+        needed[name_en] = "[units] name_en"
+    needed |= {c: f"[units] level_names_en.{lv}" for lv, c in level_names_en.items()}
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     for col, key in needed.items():
         if col not in gdf.columns:
@@ -307,7 +320,11 @@ def build_units(
 
     frame = _dissolve_levels(out, level_list, names_by_level)
     frame["area_km2"] = frame.geometry.to_crs(area_crs).area.to_numpy() / 1e6
-    frame = frame[["level", "unit_id", "name", "area_km2", "geometry"]]
+    columns = ["level", "unit_id", "name", "area_km2", "geometry"]
+    if name_en is not None or level_names_en:
+        frame["name_en"] = _english_names(gdf, out, frame, level_list, name_en, level_names_en)
+        columns.insert(3, "name_en")
+    frame = frame[columns]
     return Units(
         levels=level_list,
         parents=parent_of,
@@ -317,6 +334,22 @@ def build_units(
         source=source,
         repairs=repairs,
     )
+
+
+def _english_names(gdf, out, frame, level_list, name_en, level_names_en) -> np.ndarray:
+    """English name of every row of ``frame`` ("" where the layer gives none)."""
+    en: dict[tuple[str, str], str] = {}
+    cols = {level_list[0]: name_en} | dict(level_names_en)
+    for lv, col in cols.items():
+        if col is None:
+            continue
+        sub = out[out[lv] != ""]
+        vals = gdf.loc[sub.index, col]
+        vals = vals.where(vals.notna(), "").astype(str).str.strip()
+        first = pd.Series(vals.to_numpy(), index=sub.index).groupby(sub[lv].to_numpy()).first()
+        en.update({(lv, uid): v for uid, v in first.items()})
+    return np.array([en.get((lv, uid), "") for lv, uid in zip(frame["level"], frame["unit_id"], strict=True)],
+                    dtype=object)
 
 
 def _polygonal(g):

@@ -53,6 +53,7 @@ def build_report(out_dir: Path, lang: str = "en", *, figures: bool = True) -> Pa
     out_dir = Path(out_dir)
     L = Labels(lang)
     data = read_report_data(out_dir)
+    data.use_names(lang)
     geo = DisplayGeometry(data.units, data.area_crs, data.levels)
     timings["read + shapes"] = time.perf_counter() - t0
     page = Page(L, geo, data.tables)

@@ -63,6 +63,13 @@ class ReportData:
         have = set(table.loc[table[column].notna(), "level"])
         return [lv for lv in self.levels if lv in have]
 
+    def use_names(self, lang: str) -> None:
+        """Show English unit names (the units layer's ``name_en``, where given) in an English report."""
+        u = self.units
+        if lang == "en" and "name_en" in u.columns:
+            en = u["name_en"].where(u["name_en"].notna(), "").astype(str).str.strip()
+            u["name"] = en.where(en != "", u["name"].astype(str))
+
     def names(self) -> pd.Series:
         """Unit names by (level, unit_id)."""
         u = self.units
