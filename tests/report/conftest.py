@@ -35,17 +35,10 @@ def built_report(tmp_path_factory, results_template) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_out(tmp_path_factory) -> Path:
-    """The demo's output folder: ``$ECOZONE_DEMO_OUT`` when it names one, else ``ecozone demo`` is run
-    (the demo study is cached in ``$ECOZONE_CACHE`` or a temporary folder)."""
+def demo_out(request) -> Path:
+    """The demo's output folder: ``$ECOZONE_DEMO_OUT`` when it names one, else the session's
+    ``ecozone demo`` run (fixture ``demo_run`` of tests/conftest.py, shared with the other demo tests)."""
     given = os.environ.get("ECOZONE_DEMO_OUT")
     if given and (Path(given) / "report.html").exists():
         return Path(given)
-    from ecozone.demo import build_demo_study
-    from ecozone.run import run_study
-
-    cache = Path(os.environ["ECOZONE_CACHE"]) if os.environ.get("ECOZONE_CACHE") else tmp_path_factory.mktemp("cache")
-    study = build_demo_study(cache / "demo-study")
-    out = tmp_path_factory.mktemp("demo") / "ecozone-demo"
-    run_study(study, out=out)
-    return out
+    return request.getfixturevalue("demo_run")[0]
