@@ -199,7 +199,9 @@ def test_island_is_noted_once_with_its_name_and_gets_no_local_statistic():
             for yr in (2005, 2010)
         ]
     )
+    t.loc[(t["year"] == 2010) & (t["unit_id"] == "r0c0"), "nep"] = np.nan  # another set of units, same island
     _, lo, notes = spatial_autocorrelation(g, t, ["cb", "nep"], SpatialParams(permutations=0))
     assert notes == ["units without neighbours get no local statistic: isle Shengsi"]
     isle = lo[lo["unit_id"] == "isle"]
     assert len(isle) == 4 and isle["lisa_i"].isna().all()
+    assert len(lo) == 10 * 4 - 1

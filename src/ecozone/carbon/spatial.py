@@ -241,6 +241,7 @@ def spatial_autocorrelation(
     p = params or SpatialParams()
     glob, loc, notes = [], [], []
     cache: dict[tuple, object] = {}  # weights of one set of units are built once
+    noted: set[tuple] = set()
     for year, g in table.groupby("year", sort=True):
         for col in columns:
             sub = g[["unit_id", col]].dropna()
@@ -252,7 +253,8 @@ def spatial_autocorrelation(
             if key not in cache:
                 cache[key] = contiguity_weights(u, p.contiguity)
                 islands = sorted(map(str, cache[key].islands))
-                if islands:  # said once per set of units, not per year and variable
+                if islands and tuple(islands) not in noted:  # said once, not per year and variable
+                    noted.add(tuple(islands))
                     names = u.set_index("unit_id")["name"] if "name" in u else None
                     shown = [f"{i} {names[i]}" if names is not None else i for i in islands]
                     notes.append(f"units without neighbours get no local statistic: {', '.join(shown)}")
