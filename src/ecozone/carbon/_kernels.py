@@ -1,10 +1,19 @@
 """Fused Numba kernels of the CASA model (METHODS §2.1–2.2).
 
-One pass over a block of a year — (12, rows, cols) NDVI, T, P, SOL and the
-(rows, cols) vegetation-type index — computes per pixel Topt, I, a, Tε1 and
-then, month by month, FPAR, APAR, Tε2, Wε, NPP and Rh, accumulating annual
-NPP, Rh and NEP (and optionally the monthly values). Nothing of size
-(12, rows, cols) is allocated besides the optional monthly output.
+One pass over a block of a year — NDVI, T, P, SOL, each a tuple of 12
+monthly (rows, cols) arrays, and the (rows, cols) vegetation-type index —
+computes per pixel Topt, I, a, Tε1 and then, month by month, FPAR, APAR,
+Tε2, Wε, NPP and Rh, accumulating annual NPP, Rh and NEP (and optionally the
+monthly values). Nothing of size (12, rows, cols) is allocated besides the
+optional monthly output, and the months are separate arrays so that a
+streamed block never has to be concatenated into one (12, rows, cols) array.
+
+Inputs may be floating point (used as they are) or packed integers (e.g.
+MODIS NDVI × 10⁴), unpacked in the kernel exactly as
+:mod:`ecozone.inputs.rasters` unpacks them into float32 —
+``float32(raw) · float32(scale) + float32(offset)`` rounded in float32, NaN
+where ``float32(raw) == float32(fill)`` — so that both routes give the same
+bits (see :func:`unpack_params`).
 
 Each kernel is compiled twice from the same source:
 
@@ -23,7 +32,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 
 from ecozone.carbon._vmath import vexp, vlog
 
@@ -70,16 +80,51 @@ def pack_scalars(params) -> np.ndarray:
     return np.array([vals[k] for k in SCALARS], dtype=np.float64)
 
 
+def unpack_params(scale=1.0, offset=0.0, fill=None) -> np.ndarray:
+    """One row of the kernel's unpacking table: (scale, offset, fill, has_fill).
+
+    Applies to integer inputs only; float inputs are read as they are.
+    """
+    return np.array(
+        [scale, offset, 0.0 if fill is None else fill, 0.0 if fill is None else 1.0],
+        dtype=np.float64,
+    )
+
+
+def _unpack(x, scale, offset, fill, has_fill):  # pragma: no cover - replaced by the overload
+    raise NotImplementedError
+
+
+@overload(_unpack)
+def _unpack_ov(x, scale, offset, fill, has_fill):
+    """Value of one input element as float64 (``scale``, ``offset``, ``fill`` float32)."""
+    if isinstance(x, types.Integer):
+
+        def impl(x, scale, offset, fill, has_fill):
+            f = np.float32(x)
+            v = np.float64(np.float32(f * scale) + offset)
+            return np.nan if (has_fill & (f == fill)) else v
+
+        return impl
+
+    def impl_float(x, scale, offset, fill, has_fill):
+        return np.float64(x)
+
+    return impl_float
+
+
 _LOG5 = math.log(5.0)
 _E2 = math.exp(-2.0)
 _E3 = math.exp(-3.0)
 
 
 def _casa_impl(
-    ndvi, tmp, pre, sol, vt, eps_max, nmin, nmax, other, nep_all, s, out, out_m, monthly
+    ndvi, tmp, pre, sol, unp, vt, eps_max, nmin, nmax, other, nep_all, s, out, out_m, monthly
 ):
-    """Kernel body. ``out``: (3, rows, cols) annual NPP, Rh, NEP; ``out_m``:
-    (3, 12, rows, cols) monthly values when ``monthly`` (else any array).
+    """Kernel body. ``ndvi``, ``tmp``, ``pre``, ``sol``: tuples of 12 (rows,
+    cols) arrays; ``unp``: (4, 4) unpacking table (rows NDVI, T, P, SOL; see
+    :func:`unpack_params`); ``out``: (3, rows, cols) annual NPP, Rh, NEP;
+    ``out_m``: (3, 12, rows, cols) monthly values when ``monthly`` (else any array).
 
     Row by row, in loops over contiguous columns without branches (selects
     only) so that LLVM vectorises them, with the vectorisable ``vexp``/``vlog``
@@ -107,7 +152,31 @@ def _casa_impl(
     rh_c = s[10]
     rh_k = s[8] * s[11] * s[12]
     span = fmax - fmin
-    nm = ndvi.shape[0]
+    nm = len(ndvi)
+    s_v, o_v, f_v, h_v = (
+        np.float32(unp[0, 0]),
+        np.float32(unp[0, 1]),
+        np.float32(unp[0, 2]),
+        unp[0, 3] != 0,
+    )
+    s_t, o_t, f_t, h_t = (
+        np.float32(unp[1, 0]),
+        np.float32(unp[1, 1]),
+        np.float32(unp[1, 2]),
+        unp[1, 3] != 0,
+    )
+    s_p, o_p, f_p, h_p = (
+        np.float32(unp[2, 0]),
+        np.float32(unp[2, 1]),
+        np.float32(unp[2, 2]),
+        unp[2, 3] != 0,
+    )
+    s_s, o_s, f_s, h_s = (
+        np.float32(unp[3, 0]),
+        np.float32(unp[3, 1]),
+        np.float32(unp[3, 2]),
+        unp[3, 3] != 0,
+    )
     ny = vt.shape[0]
     nx = vt.shape[1]
     nan = np.nan
@@ -153,11 +222,15 @@ def _casa_impl(
             heat[c] = 0.0
         # pass 1: validity, Topt (month of max NDVI), ln T, heat index I
         for m in range(nm):
+            a_v = ndvi[m]
+            a_t = tmp[m]
+            a_p = pre[m]
+            a_s = sol[m]
             for c in range(nx):
-                v = np.float64(ndvi[m, r, c])
-                t = np.float64(tmp[m, r, c])
-                p = np.float64(pre[m, r, c])
-                ss = np.float64(sol[m, r, c])
+                v = _unpack(a_v[r, c], s_v, o_v, f_v, h_v)
+                t = _unpack(a_t[r, c], s_t, o_t, f_t, h_t)
+                p = _unpack(a_p[r, c], s_p, o_p, f_p, h_p)
+                ss = _unpack(a_s[r, c], s_s, o_s, f_s, h_s)
                 fin = (v - v == 0.0) & (t - t == 0.0) & (p - p == 0.0) & (ss - ss == 0.0)
                 ok[c] = ok[c] & fin
                 better = v > best[c]
@@ -190,11 +263,15 @@ def _casa_impl(
             rh_s[c] = 0.0
         # pass 2: month by month
         for m in range(nm):
+            a_v = ndvi[m]
+            a_t = tmp[m]
+            a_p = pre[m]
+            a_s = sol[m]
             for c in range(nx):
-                v = np.float64(ndvi[m, r, c])
-                t = np.float64(tmp[m, r, c])
-                p = np.float64(pre[m, r, c])
-                ss = np.float64(sol[m, r, c])
+                v = _unpack(a_v[r, c], s_v, o_v, f_v, h_v)
+                t = _unpack(a_t[r, c], s_t, o_t, f_t, h_t)
+                p = _unpack(a_p[r, c], s_p, o_p, f_p, h_p)
+                ss = _unpack(a_s[r, c], s_s, o_s, f_s, h_s)
                 rh = rh_k * (vexp(rh_b * t) + vlog(rh_c * p + 1.0))
                 # FPAR (NDVI clipped to the type's extremes)
                 vv = min(max(v, lo[c]), hi[c])
@@ -258,36 +335,127 @@ casa_parallel = njit(parallel=True, cache=True, error_model="numpy")(_casa_impl)
 casa_serial = njit(nogil=True, cache=True, error_model="numpy")(_casa_impl)
 
 
-def _hist_impl(ndvi, vt, n_types, hist):
-    """Add the block's NDVI values, per vegetation type, to ``hist`` (n_types, HIST_BINS)."""
-    nm = ndvi.shape[0]
+@njit(nogil=True, cache=True)
+def _bin_of(v):
+    """Histogram bin of an NDVI value (HIST_BINS for NaN: the discard column)."""
+    ok = math.isfinite(v)
+    x = math.floor(((v if ok else 0.0) + 1.0) * HIST_SCALE + 0.5)
+    x = min(max(x, 0.0), HIST_BINS - 1.0)
+    return np.int64(x) if ok else np.int64(HIST_BINS)
+
+
+def _hist_impl(ndvi, unp, vt, n_types, hist):
+    """Add the block's NDVI values, per vegetation type, to ``hist``
+    ((n_types + 1) · (HIST_BINS + 1), flat: the last row and column collect
+    pixels without a vegetation type and NaN values).
+
+    ``ndvi``: tuple of monthly (rows, cols) arrays; ``unp``: its unpacking row
+    (:func:`unpack_params`). Packed integers of ≤ 16 bits go through a table
+    raw value → bin (built with the same arithmetic), so that the loop is a
+    look-up and an increment.
+    """
     ny = vt.shape[0]
     nx = vt.shape[1]
+    sc, of, fi, hf = np.float32(unp[0]), np.float32(unp[1]), np.float32(unp[2]), unp[3] != 0
+    lut = _raw_bins(ndvi[0], sc, of, fi, hf)
+    width = HIST_BINS + 1
+    rowk = np.empty(nx, dtype=np.int64)
     for r in range(ny):
         for col in range(nx):
-            k = vt[r, col]
-            if k < 0 or k >= n_types:
+            k = np.int64(vt[r, col])
+            rowk[col] = (k if (k >= 0) & (k < n_types) else n_types) * width
+        for a in ndvi:
+            _hist_row(a, r, rowk, lut, sc, of, fi, hf, hist)
+
+
+def _raw_range(dtype):
+    """(lowest value, count) of a ≤ 16-bit integer Numba dtype, else None."""
+    if isinstance(dtype, types.Integer) and dtype.bitwidth <= 16:
+        return (-(2 ** (dtype.bitwidth - 1)) if dtype.signed else 0), 2**dtype.bitwidth
+    return None
+
+
+def _raw_bins(a, sc, of, fi, hf):  # pragma: no cover - replaced by the overload
+    raise NotImplementedError
+
+
+@overload(_raw_bins)
+def _raw_bins_ov(a, sc, of, fi, hf):
+    """Table raw value − lowest → bin for small integer arrays; empty otherwise."""
+    rng = _raw_range(a.dtype)
+    if rng is None:
+        return lambda a, sc, of, fi, hf: np.empty(0, dtype=np.int64)
+    lo, n = rng
+    raw = a.dtype
+
+    def impl(a, sc, of, fi, hf):
+        out = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            x = raw(lo + i)
+            out[i] = _bin_of(_unpack(x, sc, of, fi, hf))
+        return out
+
+    return impl
+
+
+def _hist_row(a, r, rowk, lut, sc, of, fi, hf, hist):  # pragma: no cover - replaced by the overload
+    raise NotImplementedError
+
+
+@overload(_hist_row)
+def _hist_row_ov(a, r, rowk, lut, sc, of, fi, hf, hist):
+    rng = _raw_range(a.dtype)
+    if rng is not None:
+        lo = rng[0]
+
+        def impl_lut(a, r, rowk, lut, sc, of, fi, hf, hist):
+            for col in range(a.shape[1]):
+                hist[rowk[col] + lut[np.int64(a[r, col]) - lo]] += 1
+
+        return impl_lut
+
+    def impl(a, r, rowk, lut, sc, of, fi, hf, hist):
+        for col in range(a.shape[1]):
+            v = _unpack(a[r, col], sc, of, fi, hf)
+            if not math.isfinite(v):
                 continue
-            for m in range(nm):
-                v = np.float64(ndvi[m, r, col])
-                if not math.isfinite(v):
-                    continue
-                b = int(math.floor((v + 1.0) * 10000.0 + 0.5))
-                if b < 0:
-                    b = 0
-                elif b > 20000:
-                    b = 20000
-                hist[k, b] += 1
+            b = int(math.floor((v + 1.0) * HIST_SCALE + 0.5))
+            if b < 0:
+                b = 0
+            elif b > HIST_BINS - 1:
+                b = HIST_BINS - 1
+            hist[rowk[col] + b] += 1
+
+    return impl
 
 
 ndvi_histogram_serial = njit(nogil=True, cache=True)(_hist_impl)
 
 
-def ndvi_histogram(ndvi: np.ndarray, vt: np.ndarray, n_types: int) -> np.ndarray:
-    """Histogram (n_types, 20001) of NDVI per vegetation type, bins of 1e-4."""
-    hist = np.zeros((n_types, HIST_BINS), dtype=np.int64)
-    ndvi_histogram_serial(ndvi, vt, n_types, hist)
-    return hist
+def months(a) -> tuple:
+    """A (12, rows, cols) array or a sequence of monthly arrays as the kernels' tuple of
+    C-contiguous (rows, cols) arrays of one dtype (views where possible, no copy)."""
+    if isinstance(a, np.ndarray):
+        layers = [a[m] for m in range(a.shape[0])]
+    else:
+        layers = [b[m] for b in a for m in range(b.shape[0])] if np.ndim(a[0]) == 3 else list(a)
+    dt = np.result_type(*[x.dtype for x in layers])
+    if dt.kind not in "iuf" or dt.itemsize > 8:
+        dt = np.dtype(np.float64)
+    elif dt.kind == "f" and dt.itemsize < 4:
+        dt = np.dtype(np.float32)
+    return tuple(np.ascontiguousarray(x, dtype=dt) for x in layers)
+
+
+def ndvi_histogram(ndvi, vt: np.ndarray, n_types: int, unp: np.ndarray | None = None) -> np.ndarray:
+    """Histogram (n_types, 20001) of NDVI per vegetation type, bins of 1e-4.
+
+    ``ndvi``: (12, rows, cols) or a sequence of monthly arrays; ``unp``: the
+    unpacking row of packed-integer NDVI (default: none).
+    """
+    hist = np.zeros((n_types + 1) * (HIST_BINS + 1), dtype=np.int64)
+    ndvi_histogram_serial(months(ndvi), unpack_params() if unp is None else unp, vt, n_types, hist)
+    return hist.reshape(n_types + 1, HIST_BINS + 1)[:n_types, :HIST_BINS]
 
 
 def percentiles_from_histogram(hist: np.ndarray, q: float) -> np.ndarray:

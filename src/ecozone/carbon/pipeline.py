@@ -34,6 +34,7 @@ from ecozone.carbon.tables import (
 )
 from ecozone.errors import InputError
 
+MONTHLY_VARS = ("ndvi", "temperature", "precipitation", "radiation")
 OUTPUT_VARS = ("npp", "rh", "nep")
 _LONG_NAMES = {
     "npp": "net primary productivity",
@@ -117,12 +118,17 @@ def casa_arrays(
     landcover_nodata: float | None = None,
     extremes: pd.DataFrame | None = None,
     parallel: bool = True,
+    packed: dict[str, tuple[float, float, float | None]] | None = None,
 ) -> dict:
     """NPP, Rh, NEP of one year for arrays in memory (fused Numba kernel).
 
     ``ndvi``, ``temperature`` (°C), ``precipitation`` (mm month-1),
-    ``radiation`` (MJ m-2 month-1): (12, rows, cols); ``landcover``: (rows,
-    cols) class codes. Returns a dict with ``npp``, ``rh``, ``nep`` (gC m-2
+    ``radiation`` (MJ m-2 month-1): (12, rows, cols) arrays or sequences of
+    12 (rows, cols) arrays; ``landcover``: (rows, cols) class codes.
+    ``packed`` maps a variable name to ``(scale, offset, fill)`` of its
+    integer array (value = scale · raw + offset in float32 arithmetic, NaN
+    where raw == fill; fill may be None), as stored in scaled-integer products.
+    Returns a dict with ``npp``, ``rh``, ``nep`` (gC m-2
     yr-1, float64), ``extremes`` (the table the run used: ε_max and NDVI
     extremes per vegetation type) and with ``monthly`` also ``npp_monthly``,
     ``rh_monthly``, ``nep_monthly`` (12, rows, cols; gC m-2 month-1), and
@@ -130,34 +136,34 @@ def casa_arrays(
     """
     params = params or CarbonParams()
     tables = CasaTables(params)
-    ndvi, temperature, precipitation, radiation = (
-        np.ascontiguousarray(a) for a in (ndvi, temperature, precipitation, radiation)
-    )
-    _check_shapes(
-        {
-            "ndvi": ndvi.shape,
-            "temperature": temperature.shape,
-            "precipitation": precipitation.shape,
-            "radiation": radiation.shape,
-        },
-        landcover.shape,
+    layers = {
+        name: K.months(a)
+        for name, a in zip(MONTHLY_VARS, (ndvi, temperature, precipitation, radiation), strict=True)
+    }
+    _check_shapes({k: _stack_shape(v) for k, v in layers.items()}, landcover.shape)
+    packed = packed or {}
+    unp = np.stack(
+        [
+            _unpack_row(layers[k][0].dtype, *packed[k], where=k)
+            if k in packed
+            else _unpack_row(layers[k][0].dtype, where=k)
+            for k in MONTHLY_VARS
+        ]
     )
     vt = vegetation_index(landcover, tables.lut, landcover_nodata)
     _check_codes_numpy(tables, np.asarray(landcover), vt, landcover_nodata)
     if extremes is None:
         hist = None
         if params.casa.ndvi_extremes == "data":
-            hist = K.ndvi_histogram(ndvi, vt, len(tables.types))
+            hist = K.ndvi_histogram(layers["ndvi"], vt, len(tables.types), unp[0])
         extremes = _extremes_from_hist(tables, hist)
     ny, nx = vt.shape
     out = np.empty((3, ny, nx), dtype=np.float64)
     out_m = np.empty((3, 12, ny, nx) if monthly else (3, 1, 1, 1), dtype=np.float64)
     kern = K.casa_parallel if parallel else K.casa_serial
     kern(
-        ndvi,
-        temperature,
-        precipitation,
-        radiation,
+        *(layers[k] for k in MONTHLY_VARS),
+        unp,
         vt,
         *tables.kernel_args(extremes),
         out,
@@ -176,6 +182,30 @@ def casa_arrays(
     return res
 
 
+def _unpack_row(dtype, scale=1.0, offset=0.0, fill=None, *, where: str) -> np.ndarray:
+    """The kernel's unpacking row of an input of ``dtype`` (see :func:`K.unpack_params`)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu":
+        if fill is not None and not np.isfinite(float(fill)):
+            fill = None
+        return K.unpack_params(float(scale), float(offset), None if fill is None else float(fill))
+    if float(scale) != 1.0 or float(offset) != 0.0:
+        raise InputError(
+            f"{where} holds {dtype} values with a scale factor {scale} / offset {offset}; only "
+            "integer arrays are unpacked",
+            where=where,
+            fix="apply the scale factor (values in the units of METHODS 0.3) or pass the raw integers",
+        )
+    return K.unpack_params()
+
+
+def _stack_shape(layers: tuple) -> tuple:
+    """(months, rows, cols) of a tuple of monthly arrays; the odd one out when they differ."""
+    shapes = [x.shape for x in layers]
+    odd = [sh for sh in shapes if sh != shapes[0]] if shapes else []
+    return (len(shapes), *(odd[0] if odd else shapes[0] if shapes else ()))
+
+
 def _check_shapes(shapes: dict, lc_shape) -> None:
     ref = ("landcover", tuple(lc_shape))
     for name, shp in shapes.items():
@@ -188,46 +218,67 @@ def _check_shapes(shapes: dict, lc_shape) -> None:
 
 
 # ------------------------------------------------------------------ streamed
+_FULL_LUTS: dict = {}
+
+
 def _vt_block(lc, lut, nodata):
-    return vegetation_index(lc, lut, nodata)
+    """Vegetation-type index of a land-cover block (:func:`vegetation_index`).
 
-
-def _hist_block(ndvi, vt, n_types):
-    return K.ndvi_histogram(ndvi, vt[0], n_types)[None, None, None]
-
-
-def _code_count_block(lc, nbins, nodata):
-    """Counts of codes 0..nbins-2 in the block; last bin = any other non-nodata value."""
+    Integer codes of ≤ 16 bits are looked up in a table over every possible
+    code, built once with :func:`vegetation_index` itself (same result, a
+    fraction of the time).
+    """
     a = np.asarray(lc)
-    if a.dtype.kind == "f":
-        valid = np.isfinite(a)
-        if nodata is not None:
-            valid &= a != nodata
-        v = a[valid]
-        inside = (v >= 0) & (v < nbins - 1) & (v == np.floor(v))
-        c = np.bincount(v[inside].astype(np.int64), minlength=nbins)
-    else:
-        v = a.ravel().astype(np.int64)
-        if nodata is not None:
-            v = v[v != nodata]
-        inside = (v >= 0) & (v < nbins - 1)
-        c = np.bincount(v[inside], minlength=nbins)
-    c[nbins - 1] = int(np.count_nonzero(~inside))
-    return c[None, None, :]
+    if a.dtype.kind not in "iu" or a.dtype.itemsize > 2:
+        return vegetation_index(a, lut, nodata)
+    udt = np.dtype(f"u{a.dtype.itemsize}")
+    key = (a.dtype.str, lut.tobytes(), None if nodata is None else float(nodata))
+    full = _FULL_LUTS.get(key)
+    if full is None:
+        codes = np.arange(2 ** (8 * a.dtype.itemsize)).astype(udt).view(a.dtype)
+        full = _FULL_LUTS[key] = vegetation_index(codes, lut, nodata)
+    return np.take(full, a.view(udt))
+
+
+def _hist_block(ndvi, vt, n_types, unp):
+    """Histogram of one y/x block; ``ndvi``: list of the block's month chunks."""
+    return K.ndvi_histogram(ndvi, vt, n_types, unp)[None, None]
+
+
+def _unknown_block(vt):
+    """Number of pixels of the block whose land-cover code is not in the table."""
+    return np.full((1, 1), np.count_nonzero(vt == INDEX_UNKNOWN), dtype=np.int64)
 
 
 def _casa_block(
-    ndvi, tmp, pre, sol, vt, eps_max, nmin, nmax, other, nep_all, scalars, monthly, dtype
+    ndvi,
+    tmp,
+    pre,
+    sol,
+    vt,
+    *,
+    unp,
+    eps_max,
+    nmin,
+    nmax,
+    other,
+    nep_all,
+    scalars,
+    monthly,
+    out_dtype,
 ):
-    ny, nx = vt.shape[1:]
-    out = np.empty((3, ny, nx), dtype=dtype)
-    out_m = np.empty((3, 12, ny, nx) if monthly else (3, 1, 1, 1), dtype=dtype)
+    """Kernel on one y/x block; the monthly inputs are lists of the block's month chunks,
+    handed to the kernel as views (no concatenation)."""
+    ny, nx = vt.shape
+    out = np.empty((3, ny, nx), dtype=out_dtype)
+    out_m = np.empty((3, 12, ny, nx) if monthly else (3, 1, 1, 1), dtype=out_dtype)
     K.casa_serial(
-        ndvi,
-        tmp,
-        pre,
-        sol,
-        vt[0],
+        K.months(ndvi),
+        K.months(tmp),
+        K.months(pre),
+        K.months(sol),
+        unp,
+        vt,
         eps_max,
         nmin,
         nmax,
@@ -354,73 +405,76 @@ def casa_year(
         ych, xch = da.core.normalize_chunks((cy, cx), (ny, nx))
 
     def to_dask3(a):
+        # months keep their chunks: each block task gets the month chunks as a list
+        # (blockwise, concatenate=False), never one (12, rows, cols) copy
         d = (
             a.data
             if isinstance(a.data, da.Array)
             else da.from_array(np.asarray(a.data), chunks=(12, ych, xch))
         )
-        return d.rechunk((12, ych, xch))
+        return d.rechunk({1: ych, 2: xch})
 
     d = {k: to_dask3(v) for k, v in arrays.items()}
+    unp = np.stack([_unpack_of(arrays[k], k) for k in MONTHLY_VARS])
     lc = (
         landcover.data
         if isinstance(landcover.data, da.Array)
         else da.from_array(np.asarray(landcover.data))
     )
     lc = lc.rechunk((ych, xch))
-    vt = lc.map_blocks(_vt_block, tables.lut, landcover_nodata, dtype=np.int8)[None]
+    vt = lc.map_blocks(_vt_block, tables.lut, landcover_nodata, dtype=np.int8)
     nby, nbx = len(ych), len(xch)
 
     # ---- eager pre-pass: land-cover codes (+ NDVI histogram for data extremes)
-    nbins = tables.lut.size + 1
-    codes = lc.map_blocks(
-        _code_count_block,
-        nbins,
-        landcover_nodata,
-        dtype=np.int64,
-        chunks=((1,) * nby, (1,) * nbx, (nbins,)),
-        new_axis=[2],
-    ).sum(axis=(0, 1))
-    todo = [codes]
+    n_unknown = vt.map_blocks(_unknown_block, dtype=np.int64, chunks=((1,) * nby, (1,) * nbx)).sum()
+    todo = [n_unknown]
     want_hist = extremes is None and params.casa.ndvi_extremes == "data"
     if want_hist:
         n_types = len(tables.types)
-        hist = da.map_blocks(
+        hist = da.blockwise(
             _hist_block,
+            "yxkb",
             d["ndvi"],
+            "myx",
             vt,
+            "yx",
             n_types,
+            None,
+            unp[0],
+            None,
+            new_axes={"k": n_types, "b": K.HIST_BINS},
+            adjust_chunks={"y": 1, "x": 1},
+            concatenate=False,
             dtype=np.int64,
-            chunks=((1,), (1,) * nby, (1,) * nbx, (n_types,), (K.HIST_BINS,)),
-            new_axis=[3, 4],
-        ).sum(axis=(0, 1, 2))
+        ).sum(axis=(0, 1))
         todo.append(hist)
     done = dask.compute(*todo)
-    counts = done[0]
-    unknown = [c for c in range(nbins - 1) if counts[c] and tables.lut[c] == INDEX_UNKNOWN]
-    if counts[-1]:
-        # codes outside the table's range: name them (error path only)
-        outside = lc[(vt[0] == INDEX_UNKNOWN)]
-        unknown += [c for c in np.unique(outside.compute()).tolist() if c not in unknown]
-    if unknown:
+    if done[0]:
+        # codes not in the table: name them (error path only)
+        unknown = np.unique(lc[vt == INDEX_UNKNOWN].compute())
         check_landcover_codes(unknown, tables.landcover, params.landcover_classes, landcover_nodata)
     if extremes is None:
         extremes = _extremes_from_hist(tables, done[1] if want_hist else None)
 
     # ---- the chunked pass
     nout = 3 + (36 if monthly else 0)
-    out = da.map_blocks(
+    eps_max, nmin, nmax, other, nep_all, scalars = tables.kernel_args(extremes)
+    out = da.blockwise(
         _casa_block,
+        "oyx",
         d["ndvi"],
+        "myx",
         d["temperature"],
+        "myx",
         d["precipitation"],
+        "myx",
         d["radiation"],
+        "myx",
         vt,
-        *tables.kernel_args(extremes),
-        monthly,
-        np.dtype(dtype),
+        "yx",
+        new_axes={"o": nout},
+        concatenate=False,
         dtype=np.dtype(dtype),
-        chunks=((nout,), ych, xch),
         name="casa-"
         + dask.base.tokenize(
             d["ndvi"],
@@ -428,11 +482,21 @@ def casa_year(
             d["precipitation"],
             d["radiation"],
             vt,
+            unp,
             extremes.to_json(),
             params.model_dump_json(),
             monthly,
             str(dtype),
         ),
+        unp=unp,
+        eps_max=eps_max,
+        nmin=nmin,
+        nmax=nmax,
+        other=other,
+        nep_all=nep_all,
+        scalars=scalars,
+        monthly=monthly,
+        out_dtype=np.dtype(dtype),
     )
     coords = {}
     for src in (arrays["ndvi"], landcover):
@@ -497,6 +561,25 @@ def extremes_of(ds) -> pd.DataFrame:
             "extremes_source": ds["ndvi_extremes_source"].values,
             "count": ds["ndvi_count"].values,
         }
+    )
+
+
+def _unpack_of(arr, name: str) -> np.ndarray:
+    """Unpacking row of a monthly DataArray: integer arrays are unpacked with their CF
+    attributes ``scale_factor``, ``add_offset`` and ``_FillValue`` (or ``nodata``).
+
+    Float arrays are taken as unpacked whatever their attributes say (xarray
+    carries ``scale_factor`` over to the result of ``raw * scale_factor``).
+    """
+    a = arr.attrs
+    if np.dtype(arr.dtype).kind not in "iu":
+        return K.unpack_params()
+    return _unpack_row(
+        arr.dtype,
+        a.get("scale_factor", 1.0),
+        a.get("add_offset", 0.0),
+        _nodata_of(arr) if np.dtype(arr.dtype).kind in "iu" else None,
+        where=name,
     )
 
 
