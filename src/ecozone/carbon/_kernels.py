@@ -91,26 +91,43 @@ def unpack_params(scale=1.0, offset=0.0, fill=None) -> np.ndarray:
     )
 
 
-def _unpack(x, scale, offset, fill, has_fill):  # pragma: no cover - replaced by the overload
+def unpack_spec(row) -> tuple:
+    """The kernels' form of an unpacking row: ``(scale, offset, fill)`` as float32, with
+    ``None`` for an offset that changes nothing and for no fill value, so that each
+    case compiles to its own loop without the unused steps."""
+    scale, offset, fill, has_fill = (float(v) for v in row)
+    return (
+        np.float32(scale),
+        None if offset == 0.0 and scale >= 0.0 else np.float32(offset),  # x + 0 == x here
+        np.float32(fill) if has_fill else None,
+    )
+
+
+def _unpack(x, scale, offset, fill):  # pragma: no cover - replaced by the overload
     raise NotImplementedError
 
 
 @overload(_unpack)
-def _unpack_ov(x, scale, offset, fill, has_fill):
-    """Value of one input element as float64 (``scale``, ``offset``, ``fill`` float32)."""
-    if isinstance(x, types.Integer):
+def _unpack_ov(x, scale, offset, fill):
+    """Value of one input element as float64 (``scale`` float32; ``offset``, ``fill``
+    float32 or None)."""
+    if not isinstance(x, types.Integer):
+        return lambda x, scale, offset, fill: np.float64(x)
+    no_offset = isinstance(offset, types.NoneType)
+    no_fill = isinstance(fill, types.NoneType)
+    if no_offset and no_fill:
+        return lambda x, scale, offset, fill: np.float64(np.float32(x) * scale)
+    if no_fill:
+        return lambda x, scale, offset, fill: np.float64(np.float32(np.float32(x) * scale) + offset)
 
-        def impl(x, scale, offset, fill, has_fill):
-            f = np.float32(x)
-            v = np.float64(np.float32(f * scale) + offset)
-            return np.nan if (has_fill & (f == fill)) else v
+    def impl(x, scale, offset, fill):
+        f = np.float32(x)
+        v = np.float32(f * scale)
+        if not no_offset:
+            v = np.float32(v + offset)
+        return np.nan if f == fill else np.float64(v)
 
-        return impl
-
-    def impl_float(x, scale, offset, fill, has_fill):
-        return np.float64(x)
-
-    return impl_float
+    return impl
 
 
 _LOG5 = math.log(5.0)
@@ -122,8 +139,7 @@ def _casa_impl(
     ndvi, tmp, pre, sol, unp, vt, eps_max, nmin, nmax, other, nep_all, s, out, out_m, monthly
 ):
     """Kernel body. ``ndvi``, ``tmp``, ``pre``, ``sol``: tuples of 12 (rows,
-    cols) arrays; ``unp``: (4, 4) unpacking table (rows NDVI, T, P, SOL; see
-    :func:`unpack_params`); ``out``: (3, rows, cols) annual NPP, Rh, NEP;
+    cols) arrays; ``unp``: the four :func:`unpack_spec` tuples (NDVI, T, P, SOL); ``out``: (3, rows, cols) annual NPP, Rh, NEP;
     ``out_m``: (3, 12, rows, cols) monthly values when ``monthly`` (else any array).
 
     Row by row, in loops over contiguous columns without branches (selects
@@ -153,30 +169,10 @@ def _casa_impl(
     rh_k = s[8] * s[11] * s[12]
     span = fmax - fmin
     nm = len(ndvi)
-    s_v, o_v, f_v, h_v = (
-        np.float32(unp[0, 0]),
-        np.float32(unp[0, 1]),
-        np.float32(unp[0, 2]),
-        unp[0, 3] != 0,
-    )
-    s_t, o_t, f_t, h_t = (
-        np.float32(unp[1, 0]),
-        np.float32(unp[1, 1]),
-        np.float32(unp[1, 2]),
-        unp[1, 3] != 0,
-    )
-    s_p, o_p, f_p, h_p = (
-        np.float32(unp[2, 0]),
-        np.float32(unp[2, 1]),
-        np.float32(unp[2, 2]),
-        unp[2, 3] != 0,
-    )
-    s_s, o_s, f_s, h_s = (
-        np.float32(unp[3, 0]),
-        np.float32(unp[3, 1]),
-        np.float32(unp[3, 2]),
-        unp[3, 3] != 0,
-    )
+    s_v, o_v, f_v = unp[0]
+    s_t, o_t, f_t = unp[1]
+    s_p, o_p, f_p = unp[2]
+    s_s, o_s, f_s = unp[3]
     ny = vt.shape[0]
     nx = vt.shape[1]
     nan = np.nan
@@ -227,10 +223,10 @@ def _casa_impl(
             a_p = pre[m]
             a_s = sol[m]
             for c in range(nx):
-                v = _unpack(a_v[r, c], s_v, o_v, f_v, h_v)
-                t = _unpack(a_t[r, c], s_t, o_t, f_t, h_t)
-                p = _unpack(a_p[r, c], s_p, o_p, f_p, h_p)
-                ss = _unpack(a_s[r, c], s_s, o_s, f_s, h_s)
+                v = _unpack(a_v[r, c], s_v, o_v, f_v)
+                t = _unpack(a_t[r, c], s_t, o_t, f_t)
+                p = _unpack(a_p[r, c], s_p, o_p, f_p)
+                ss = _unpack(a_s[r, c], s_s, o_s, f_s)
                 fin = (v - v == 0.0) & (t - t == 0.0) & (p - p == 0.0) & (ss - ss == 0.0)
                 ok[c] = ok[c] & fin
                 better = v > best[c]
@@ -268,10 +264,10 @@ def _casa_impl(
             a_p = pre[m]
             a_s = sol[m]
             for c in range(nx):
-                v = _unpack(a_v[r, c], s_v, o_v, f_v, h_v)
-                t = _unpack(a_t[r, c], s_t, o_t, f_t, h_t)
-                p = _unpack(a_p[r, c], s_p, o_p, f_p, h_p)
-                ss = _unpack(a_s[r, c], s_s, o_s, f_s, h_s)
+                v = _unpack(a_v[r, c], s_v, o_v, f_v)
+                t = _unpack(a_t[r, c], s_t, o_t, f_t)
+                p = _unpack(a_p[r, c], s_p, o_p, f_p)
+                ss = _unpack(a_s[r, c], s_s, o_s, f_s)
                 rh = rh_k * (vexp(rh_b * t) + vlog(rh_c * p + 1.0))
                 # FPAR (NDVI clipped to the type's extremes)
                 vv = min(max(v, lo[c]), hi[c])
@@ -349,15 +345,15 @@ def _hist_impl(ndvi, unp, vt, n_types, hist):
     ((n_types + 1) · (HIST_BINS + 1), flat: the last row and column collect
     pixels without a vegetation type and NaN values).
 
-    ``ndvi``: tuple of monthly (rows, cols) arrays; ``unp``: its unpacking row
-    (:func:`unpack_params`). Packed integers of ≤ 16 bits go through a table
+    ``ndvi``: tuple of monthly (rows, cols) arrays; ``unp``: its
+    :func:`unpack_spec` tuple. Packed integers of ≤ 16 bits go through a table
     raw value → bin (built with the same arithmetic), so that the loop is a
     look-up and an increment.
     """
     ny = vt.shape[0]
     nx = vt.shape[1]
-    sc, of, fi, hf = np.float32(unp[0]), np.float32(unp[1]), np.float32(unp[2]), unp[3] != 0
-    lut = _raw_bins(ndvi[0], sc, of, fi, hf)
+    sc, of, fi = unp
+    lut = _raw_bins(ndvi[0], sc, of, fi)
     width = HIST_BINS + 1
     rowk = np.empty(nx, dtype=np.int64)
     for r in range(ny):
@@ -365,7 +361,7 @@ def _hist_impl(ndvi, unp, vt, n_types, hist):
             k = np.int64(vt[r, col])
             rowk[col] = (k if (k >= 0) & (k < n_types) else n_types) * width
         for a in ndvi:
-            _hist_row(a, r, rowk, lut, sc, of, fi, hf, hist)
+            _hist_row(a, r, rowk, lut, sc, of, fi, hist)
 
 
 def _raw_range(dtype):
@@ -375,48 +371,48 @@ def _raw_range(dtype):
     return None
 
 
-def _raw_bins(a, sc, of, fi, hf):  # pragma: no cover - replaced by the overload
+def _raw_bins(a, sc, of, fi):  # pragma: no cover - replaced by the overload
     raise NotImplementedError
 
 
 @overload(_raw_bins)
-def _raw_bins_ov(a, sc, of, fi, hf):
+def _raw_bins_ov(a, sc, of, fi):
     """Table raw value − lowest → bin for small integer arrays; empty otherwise."""
     rng = _raw_range(a.dtype)
     if rng is None:
-        return lambda a, sc, of, fi, hf: np.empty(0, dtype=np.int64)
+        return lambda a, sc, of, fi: np.empty(0, dtype=np.int64)
     lo, n = rng
     raw = a.dtype
 
-    def impl(a, sc, of, fi, hf):
+    def impl(a, sc, of, fi):
         out = np.empty(n, dtype=np.int64)
         for i in range(n):
             x = raw(lo + i)
-            out[i] = _bin_of(_unpack(x, sc, of, fi, hf))
+            out[i] = _bin_of(_unpack(x, sc, of, fi))
         return out
 
     return impl
 
 
-def _hist_row(a, r, rowk, lut, sc, of, fi, hf, hist):  # pragma: no cover - replaced by the overload
+def _hist_row(a, r, rowk, lut, sc, of, fi, hist):  # pragma: no cover - replaced by the overload
     raise NotImplementedError
 
 
 @overload(_hist_row)
-def _hist_row_ov(a, r, rowk, lut, sc, of, fi, hf, hist):
+def _hist_row_ov(a, r, rowk, lut, sc, of, fi, hist):
     rng = _raw_range(a.dtype)
     if rng is not None:
         lo = rng[0]
 
-        def impl_lut(a, r, rowk, lut, sc, of, fi, hf, hist):
+        def impl_lut(a, r, rowk, lut, sc, of, fi, hist):
             for col in range(a.shape[1]):
                 hist[rowk[col] + lut[np.int64(a[r, col]) - lo]] += 1
 
         return impl_lut
 
-    def impl(a, r, rowk, lut, sc, of, fi, hf, hist):
+    def impl(a, r, rowk, lut, sc, of, fi, hist):
         for col in range(a.shape[1]):
-            v = _unpack(a[r, col], sc, of, fi, hf)
+            v = _unpack(a[r, col], sc, of, fi)
             if not math.isfinite(v):
                 continue
             b = int(math.floor((v + 1.0) * HIST_SCALE + 0.5))
@@ -454,7 +450,8 @@ def ndvi_histogram(ndvi, vt: np.ndarray, n_types: int, unp: np.ndarray | None = 
     unpacking row of packed-integer NDVI (default: none).
     """
     hist = np.zeros((n_types + 1) * (HIST_BINS + 1), dtype=np.int64)
-    ndvi_histogram_serial(months(ndvi), unpack_params() if unp is None else unp, vt, n_types, hist)
+    spec = unpack_spec(unpack_params() if unp is None else unp)
+    ndvi_histogram_serial(months(ndvi), spec, vt, n_types, hist)
     return hist.reshape(n_types + 1, HIST_BINS + 1)[:n_types, :HIST_BINS]
 
 

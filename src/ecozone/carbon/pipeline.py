@@ -163,7 +163,7 @@ def casa_arrays(
     kern = K.casa_parallel if parallel else K.casa_serial
     kern(
         *(layers[k] for k in MONTHLY_VARS),
-        unp,
+        tuple(K.unpack_spec(row) for row in unp),
         vt,
         *tables.kernel_args(extremes),
         out,
@@ -277,7 +277,7 @@ def _casa_block(
         K.months(tmp),
         K.months(pre),
         K.months(sol),
-        unp,
+        tuple(K.unpack_spec(row) for row in unp),
         vt,
         eps_max,
         nmin,
