@@ -87,7 +87,10 @@ def _open_scratch(path: Path, grid, chunk: int):
 
     da = rioxarray.open_rasterio(path, chunks={"band": 1, "y": chunk, "x": chunk}, masked=True, lock=False)
     da = da.isel(band=0, drop=True)
+    long_name = da.attrs.get("long_name")  # the tag _blocks_to_files wrote
     da.attrs = {"grid": grid, "units": "gC m-2 yr-1"}
+    if isinstance(long_name, str) and long_name:
+        da.attrs["long_name"] = long_name
     return da
 
 
@@ -172,6 +175,9 @@ def run_carbon(inp, rep):
         fill_table = ft[ft["emissions_filled"]].rename(
             columns={"value": "ce_tc", "lower": "ce_lower_tc", "upper": "ce_upper_tc"}
         )
+        # the level each emissions row names (an id may be a county or directly a city)
+        level_of = inp.units.frame.drop_duplicates("unit_id").set_index("unit_id")["level"]
+        fill_table.insert(0, "level", fill_table["unit_id"].map(level_of))
         ce_rows = ft[ft["year"].isin(years)].rename(columns={"value": "ce_tc"})
         n_filled = int(ce_rows["emissions_filled"].sum())
         if n_filled:
@@ -181,8 +187,10 @@ def run_carbon(inp, rep):
             )
         ce = _values_any_level(inp, ce_rows, "ce_tc")
         flag = ce_rows[["unit_id", "year", "emissions_filled"]]
-        # an upper unit's value is filled when any member's is
-        flags = _up(inp, flag.assign(emissions_filled=flag["emissions_filled"].astype(float)), ["emissions_filled"])
+        # an upper unit's value is filled when any member's is, or when its own given series was
+        flags = _values_any_level(
+            inp, flag.assign(emissions_filled=flag["emissions_filled"].astype(float)), "emissions_filled"
+        )
         flags["emissions_filled"] = flags["emissions_filled"] > 0
         gdp = _values_any_level(inp, inp.tables["economy"].rename(columns={"gdp": "gdp_cny"}), "gdp_cny")
 
@@ -257,8 +265,7 @@ def run_carbon(inp, rep):
             b = b.rename(columns={"ce": "ce_tc", "cs": "cs_tc", "gdp": "gdp_cny", "cb": "cb_tc"})
             lv_order = {lv: i for i, lv in enumerate(inp.units.levels)}
             b = b.sort_values(["level", "unit_id", "year"], key=lambda s: s.map(lv_order) if s.name == "level" else s)
-            lower = fill_table.rename(columns={"ce_lower_tc": "ce_lower_tc"})[["unit_id", "year", "ce_lower_tc", "ce_upper_tc"]]
-            b = b.merge(lower.assign(level=inp.units.finest_level), on=key, how="left")
+            b = b.merge(fill_table[key + ["ce_lower_tc", "ce_upper_tc"]], on=key, how="left")
             cols = [
                 "level", "unit_id", "year", "ce_tc", "cs_tc", "cs_coeff_tc", "cb_tc", "cbi", "ecc", "esc",
                 "zone", "zone_note", "budget_state", "net_source_ecosystem", "emissions_filled",
