@@ -5,6 +5,8 @@ import json
 import pyogrio
 import pytest
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def demo(demo_run):
