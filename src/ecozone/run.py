@@ -347,7 +347,7 @@ def _write_outputs(st, inp, results, to_run, skipped, out_dir, rep, report, t_st
                     store.write_cog(rdir / f"{rname}.tif", da)
                     raster_names.append(f"rasters/{rname}.tif")
                     s.advance()
-            store.write_xlsx(tmp / "results.xlsx", {"about": about, **tables})
+            store.write_xlsx(tmp / "results.xlsx", {"about": about, **tables}, names=inp.units.frame)
             s.advance()
             with rep.step("checksumming inputs"):
                 sums = store.checksums(inp.input_files(), st.root)

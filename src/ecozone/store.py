@@ -109,7 +109,28 @@ def write_gpkg(path: Path, units_frame, tables: dict[str, pd.DataFrame]) -> None
         pyogrio.write_dataframe(_sanitize(df.reset_index(drop=True)), path, layer=name, driver="GPKG")
 
 
-def write_xlsx(path: Path, tables: dict[str, pd.DataFrame], headers: dict[str, dict[str, str]] | None = None) -> None:
+def _with_names(df: pd.DataFrame, names: pd.DataFrame | None) -> pd.DataFrame:
+    """``df`` with the units' names inserted after ``unit_id`` (tables keyed by level and unit_id)."""
+    if names is None or not {"level", "unit_id"} <= set(df.columns) or "name" in df.columns:
+        return df
+    cols = [c for c in ("name", "name_en") if c in names.columns]
+    nm = names[["level", "unit_id", *cols]].drop_duplicates(["level", "unit_id"])
+    nm = nm.astype({"level": str, "unit_id": str})
+    key = df[["level", "unit_id"]].astype(str)
+    found = key.merge(nm, on=["level", "unit_id"], how="left")
+    out = df.copy()
+    at = list(out.columns).index("unit_id") + 1
+    for i, c in enumerate(cols):
+        out.insert(at + i, c, found[c].fillna("").to_numpy())
+    return out
+
+
+def write_xlsx(
+    path: Path,
+    tables: dict[str, pd.DataFrame],
+    headers: dict[str, dict[str, str]] | None = None,
+    names: pd.DataFrame | None = None,
+) -> None:
     """One sheet per table with bilingual headers and a units row, plus a legend sheet.
 
     Every sheet (name cut to Excel's 31 characters) starts with three header
@@ -120,7 +141,9 @@ def write_xlsx(path: Path, tables: dict[str, pd.DataFrame], headers: dict[str, d
     for every sheet, each column's name in ``results.gpkg``, both labels and
     the unit, and the codes found in coded columns (states, zones …) with
     both labels. Written with XlsxWriter in constant-memory mode (openpyxl
-    when XlsxWriter is not installed).
+    when XlsxWriter is not installed). ``names`` (``level, unit_id, name``
+    and optionally ``name_en``) adds the unit's names after ``unit_id`` in
+    every sheet keyed by ``level, unit_id``, so a sheet reads without a join.
     """
     import math
 
@@ -138,7 +161,7 @@ def write_xlsx(path: Path, tables: dict[str, pd.DataFrame], headers: dict[str, d
             k += 1
             sheet = f"{name[:28]}~{k}"
         used.add(sheet.lower())
-        d = _sanitize(df.reset_index(drop=True))
+        d = _sanitize(_with_names(df.reset_index(drop=True), names))
         hdr = []
         for c in d.columns:
             h_en, h_zh, unit = column_header(str(c), name)

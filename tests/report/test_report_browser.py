@@ -153,8 +153,9 @@ def test_demo_store_is_qgis_ready_and_xlsx_bilingual(demo_out):
     wb = openpyxl.load_workbook(demo_out / "results.xlsx", read_only=True)
     assert set(wb.sheetnames) == {t[:31] for t in tables} | {"columns"}
     head = [list(r) for r in wb["capacity"].iter_rows(min_row=1, max_row=3, values_only=True)]
-    assert head[0][:4] == ["Level", "Unit id", "Year", "Air excess index R_air"]
-    assert head[1][:4] == ["层级", "单元编码", "年份", "大气污染物超标指数 R_air"]
-    assert head[2][3] == "–"
-    carbon = [list(r) for r in wb["carbon"].iter_rows(min_row=1, max_row=3, values_only=True)]
-    assert carbon[0][3] == "Carbon emissions CE" and carbon[2][3] == "t C"
+    assert head[0][:6] == ["Level", "Unit id", "Name", "English name", "Year", "Air excess index R_air"]
+    assert head[1][:6] == ["层级", "单元编码", "名称", "英文名称", "年份", "大气污染物超标指数 R_air"]
+    assert head[2][5] == "–"
+    carbon = [list(r) for r in wb["carbon"].iter_rows(min_row=1, max_row=4, values_only=True)]
+    assert carbon[0][5] == "Carbon emissions CE" and carbon[2][5] == "t C"
+    assert carbon[3][:4] == ["county", "310101", "黄浦区", "Huangpu District"]

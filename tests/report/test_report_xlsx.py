@@ -78,3 +78,18 @@ def test_long_and_clashing_sheet_names_and_header_override(tmp_path):
     assert len(wb.sheetnames) == 3 and all(len(s) <= 31 for s in wb.sheetnames)
     assert len({s.lower() for s in wb.sheetnames}) == 3
     assert sheet_rows(p, wb.sheetnames[0])[0] == ["Unit id", "My value"]
+
+
+def test_unit_names_follow_the_unit_id(tmp_path):
+    p = tmp_path / "r.xlsx"
+    names = pd.DataFrame(
+        {"level": ["county", "county", "city"], "unit_id": ["101", "102", "101"],
+         "name": ["一县", "二县", "一市"], "name_en": ["One County", "Two County", "One City"]}
+    )
+    write_xlsx(p, tables(), names=names)
+    rows = sheet_rows(p, "capacity")
+    assert rows[0][:5] == ["Level", "Unit id", "Name", "English name", "Year"]
+    assert rows[1][2:4] == ["名称", "英文名称"]
+    body = [r[:4] for r in rows[3:]]
+    assert ["county", "101", "一县", "One County"] in body
+    assert sheet_rows(p, "about")[0] == ["Item", "Value"]  # not keyed by unit: unchanged
