@@ -2,9 +2,14 @@
 
 - :func:`casa_year` takes xarray DataArrays (dims month, y, x; dask-backed,
   chunked in y/x) and returns a lazy :class:`xarray.Dataset` of annual NPP,
-  Rh and NEP built with ``dask.array.map_blocks`` of the fused Numba kernel:
+  Rh and NEP built with ``dask.array.blockwise`` of the fused Numba kernel:
   memory stays bounded by a few chunks whatever the grid, and the same graph
-  runs on local threads or a dask.distributed cluster.
+  runs on local threads or a dask.distributed cluster. Each block task gets
+  the month chunks of its y/x block as a list (no (12, rows, cols) copy), and
+  integer inputs carrying CF ``scale_factor``/``add_offset``/``_FillValue``
+  attributes are unpacked inside the kernel (bit for bit as the float32
+  arithmetic of :mod:`ecozone.inputs.rasters`), so no float temporaries are
+  made either.
 - :func:`casa_arrays` runs the fused Numba ``parallel=True`` kernel on NumPy
   arrays held in memory.
 
@@ -333,8 +338,12 @@ def casa_year(
     ndvi, temperature, precipitation, radiation:
         ``xarray.DataArray`` (month, y, x), 12 months: NDVI (−), T (°C),
         P (mm month-1), SOL (MJ m-2 month-1). Dask-backed arrays keep their
-        y/x chunks (all inputs are rechunked to NDVI's, months in one chunk);
-        NumPy-backed arrays are chunked by ``chunks`` (default 1024).
+        y/x chunks (all inputs are rechunked to NDVI's; month chunks are kept
+        as they are); NumPy-backed arrays are chunked by ``chunks`` (default
+        1024). Integer arrays are packed values: value = ``scale_factor`` ·
+        raw + ``add_offset`` in float32, NaN where raw equals ``_FillValue``
+        (or ``nodata``); float arrays are used as they are (any scale
+        attributes are taken as already applied).
     landcover:
         ``xarray.DataArray`` (y, x) of class codes of the legend
         ``params.landcover_classes``; ``landcover_nodata`` (default: the
