@@ -238,7 +238,7 @@ def _convert_unit(da: xr.DataArray, var: str, unit: str | None, year: int, month
 
 
 def open_monthly(study, rs: RasterSet, var: str, year: int) -> xr.DataArray:
-    """The 12 months of ``var`` in ``year`` as a lazy (month, y, x) float32 DataArray.
+    """The 12 months of ``var`` in ``year`` as a lazy (month, y, x) float32 DataArray, a chunk per month.
 
     Values are in the contract's units (METHODS §0.3), NaN where nodata.
     """
@@ -257,7 +257,8 @@ def open_monthly(study, rs: RasterSet, var: str, year: int) -> xr.DataArray:
             )
         da = _open_one(p, var, rs.grid, chunks, spec)
         layers.append(_convert_unit(da, var, spec.unit, year, m))
-    out = xr.concat(layers, dim=xr.Variable("month", np.arange(1, 13))).chunk({"month": -1})
+    # one chunk per month: the CASA kernel takes the months as a list of blocks (no concatenation copy)
+    out = xr.concat(layers, dim=xr.Variable("month", np.arange(1, 13)))
     out.name = var
     out.attrs = {"pattern": spec.pattern, "year": year, "grid": rs.grid}
     return out
