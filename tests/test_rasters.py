@@ -173,3 +173,51 @@ def test_monthly_pattern_without_month_field(small_study):
     st = load_study(small_study)
     with pytest.raises(InputError, match="no \\{month\\} field"):
         r.discover(st)
+
+
+def test_packed_integers_for_the_kernel_equal_the_float_path(small_study):
+    from ecozone.carbon.pipeline import casa_year
+
+    for y in (2015, 2020):
+        for m in range(1, 13):
+            for var, enc in (("ndvi", lambda a: np.round(a * 1e4)), ("tmp", lambda a: np.round((a + 273.15) * 10)),
+                             ("sol", lambda a: np.round(a / 2.6 * 10))):
+                p = small_study / f"rasters/{var}_{y}_{m:02d}.tif"
+                with rasterio.open(p) as ds:
+                    a = enc(ds.read(1).astype(np.float64))
+                if var == "ndvi":
+                    a[3, 5] = -32768  # a nodata pixel
+                _write_raster(p, a, dtype="int16", nodata=-32768)
+    toml = (small_study / "ecozone.toml").read_text()
+    for var, short, extra in (("ndvi", "ndvi", "scale_factor = 0.0001"),
+                              ("temperature", "tmp", 'scale_factor = 0.1, unit = "K"'),
+                              ("radiation", "sol", 'scale_factor = 0.1, unit = "W m-2"')):
+        toml = toml.replace(f'{var} = "rasters/{short}_{{year}}_{{month:02d}}.tif"',
+                            f'{var} = {{ pattern = "rasters/{short}_{{year}}_{{month:02d}}.tif", {extra} }}')
+    (small_study / "ecozone.toml").write_text(toml)
+    st, rs = open_study(small_study)
+    r.validate_rasters(st, rs)
+    packed = {v: r.open_monthly(st, rs, v, 2015, packed=True) for v in r.MONTHLY}
+    plain = {v: r.open_monthly(st, rs, v, 2015) for v in r.MONTHLY}
+    nd = packed["ndvi"]
+    assert nd.dtype == np.int16 and nd.attrs["_FillValue"] == -32768
+    assert nd.attrs["scale_factor"] == pytest.approx(1e-4) and nd.attrs["add_offset"] == 0
+    t = packed["temperature"]  # 0.1 K integers: one linear map to °C for every month
+    assert t.dtype == np.int16 and t.attrs["scale_factor"] == pytest.approx(0.1)
+    assert t.attrs["add_offset"] == pytest.approx(-273.15)
+    assert packed["radiation"].dtype == np.float32  # W m-2 → MJ m-2 differs by month: not packed
+    for v in ("ndvi", "temperature"):
+        a = packed[v]
+        raw = a.values.astype(np.float32)
+        unpacked = np.where(a.values == a.attrs["_FillValue"], np.nan,
+                            raw * np.float32(a.attrs["scale_factor"]) + np.float32(a.attrs["add_offset"]))
+        np.testing.assert_allclose(unpacked, plain[v].values, rtol=1e-6, atol=1e-5)
+    assert np.isnan(plain["ndvi"].values[:, 3, 5]).all()
+    lc = r.open_landcover(st, rs, 2015)
+    a = casa_year(*(packed[v] for v in r.MONTHLY), lc, st.carbon)
+    b = casa_year(*(plain[v] for v in r.MONTHLY), lc, st.carbon)
+    for k in ("npp", "rh", "nep"):
+        x, y = a[k].values, b[k].values
+        assert np.array_equal(np.isnan(x), np.isnan(y)) and np.isfinite(x).sum() > x.size // 2
+        np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-3)
+    assert 100 < np.nanmean(a["npp"].values) < 2000

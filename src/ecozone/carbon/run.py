@@ -205,7 +205,7 @@ def run_carbon(inp, rep):
         pix, ext_rows, coef_rows, rasters = [], [], [], {}
         for y in years:
             with rep.step(f"carbon: CASA NPP, Rh, NEP {y}"):
-                args = [rinputs.open_monthly(st, inp.rasters, v, y) for v in rinputs.MONTHLY]
+                args = [rinputs.open_monthly(st, inp.rasters, v, y, packed=True) for v in rinputs.MONTHLY]
                 lc = rinputs.open_landcover(st, inp.rasters, y)
                 ds = casa_year(*args, lc, p)
                 ext = extremes_of(ds).assign(year=y)

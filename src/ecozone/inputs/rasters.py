@@ -237,16 +237,23 @@ def _convert_unit(da: xr.DataArray, var: str, unit: str | None, year: int, month
     )
 
 
-def open_monthly(study, rs: RasterSet, var: str, year: int) -> xr.DataArray:
-    """The 12 months of ``var`` in ``year`` as a lazy (month, y, x) float32 DataArray, a chunk per month.
+def open_monthly(study, rs: RasterSet, var: str, year: int, *, packed: bool = False) -> xr.DataArray:
+    """The 12 months of ``var`` in ``year`` as a lazy (month, y, x) DataArray, a chunk per month.
 
-    Values are in the contract's units (METHODS §0.3), NaN where nodata.
+    Values are in the contract's units (METHODS §0.3): float32, NaN where nodata.
+    With ``packed=True``, integer files on the reference grid whose months share
+    one linear map to those units (scale factor, offset, unit conversion) are
+    returned as their raw integers with CF attributes ``scale_factor``,
+    ``add_offset`` and ``_FillValue`` (value = raw · scale_factor + add_offset
+    in float32), for consumers that unpack inside their kernel (the CASA pass):
+    half the bytes of float32 and no unpacking pass. Anything else falls back
+    to float32.
     """
     if rs.grid is None:
         raise InputError("no reference raster", where="[rasters]", fix="add a landcover pattern")
     spec = study.rasters.spec(var)
     chunks = study.compute.chunk_size
-    layers = []
+    paths = []
     for m in range(1, 13):
         p = rs.paths[var].get((year, m))
         if p is None:
@@ -255,13 +262,69 @@ def open_monthly(study, rs: RasterSet, var: str, year: int) -> xr.DataArray:
                 where=_fill(spec.pattern, year, m),
                 fix="add the file or remove the year from [study] years",
             )
-        da = _open_one(p, var, rs.grid, chunks, spec)
-        layers.append(_convert_unit(da, var, spec.unit, year, m))
+        paths.append(p)
+    packing = _common_packing(paths, var, spec, year, rs.grid) if packed else None
+    layers = []
+    for m, p in enumerate(paths, start=1):
+        if packing is not None:
+            layers.append(_open_raw(p, rs.grid, chunks))
+        else:
+            da = _open_one(p, var, rs.grid, chunks, spec)
+            layers.append(_convert_unit(da, var, spec.unit, year, m))
     # one chunk per month: the CASA kernel takes the months as a list of blocks (no concatenation copy)
     out = xr.concat(layers, dim=xr.Variable("month", np.arange(1, 13)))
     out.name = var
     out.attrs = {"pattern": spec.pattern, "year": year, "grid": rs.grid}
+    if packing is not None:
+        out.attrs.update(packing)
     return out
+
+
+def _linear_unit(var: str, unit: str | None, year: int, month: int) -> tuple[float, float]:
+    """(a, b) with value_in_contract_units = a · value_as_declared + b (:func:`_convert_unit`)."""
+    probe = xr.DataArray(np.array([0.0, 1.0], dtype=np.float64))
+    y0, y1 = (float(v) for v in _convert_unit(probe, var, unit, year, month).values)
+    return y1 - y0, y0
+
+
+def _common_packing(paths: list[Path], var: str, spec, year: int, grid: Grid) -> dict | None:
+    """CF packing attributes shared by the 12 monthly files, or None when they cannot be packed.
+
+    Packed when every file is an integer raster on the reference grid (no
+    resampling) and every month maps its integers to the contract's units by
+    the same scale and offset (a W m-2 radiation differs by month: not packed).
+    """
+    import rasterio
+
+    rows = set()
+    for m, p in enumerate(paths, start=1):
+        if _grid_of(p) != grid:
+            return None
+        with rasterio.open(p) as src:
+            if np.dtype(src.dtypes[0]).kind not in "iu":
+                return None
+            declared = spec.scale_factor != 1.0 or spec.add_offset != 0.0
+            scale = spec.scale_factor if declared else (float(src.scales[0]) if src.scales else 1.0)
+            offset = spec.add_offset if declared else (float(src.offsets[0]) if src.offsets else 0.0)
+            nodata = src.nodata if src.nodata is not None else spec.nodata
+        a, b = _linear_unit(var, spec.unit, year, m)
+        rows.add((np.float32(a * scale).item(), np.float32(a * offset + b).item(), nodata))
+    if len(rows) != 1:
+        return None
+    scale, offset, nodata = rows.pop()
+    return {"scale_factor": scale, "add_offset": offset, "_FillValue": nodata}
+
+
+def _open_raw(path: Path, grid: Grid, chunks: int) -> xr.DataArray:
+    """One file's raw values as a lazy (y, x) array on ``grid`` (already on it: no warping)."""
+    import rioxarray
+
+    da = rioxarray.open_rasterio(
+        path, chunks={"band": 1, "y": chunks, "x": chunks}, masked=False, mask_and_scale=False, lock=False
+    ).isel(band=0, drop=True)
+    da = da.assign_coords(x=grid.x_coords(), y=grid.y_coords())
+    da.attrs = {"source": str(path)}
+    return da
 
 
 def open_landcover(study, rs: RasterSet, year: int) -> xr.DataArray:
