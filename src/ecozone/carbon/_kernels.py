@@ -103,8 +103,13 @@ def unpack_spec(row) -> tuple:
     )
 
 
+#: Functions below whose body only raises are Numba ``@overload`` targets: their
+#: compiled implementation is the overload that follows them, called from kernels.
+_JIT_ONLY = "callable only from Numba-compiled kernels (implemented by its @overload)"
+
+
 def _unpack(x, scale, offset, fill):  # pragma: no cover - replaced by the overload
-    raise NotImplementedError
+    raise TypeError(_JIT_ONLY)
 
 
 @overload(_unpack)
@@ -372,7 +377,7 @@ def _raw_range(dtype):
 
 
 def _raw_bins(a, sc, of, fi):  # pragma: no cover - replaced by the overload
-    raise NotImplementedError
+    raise TypeError(_JIT_ONLY)
 
 
 @overload(_raw_bins)
@@ -395,7 +400,7 @@ def _raw_bins_ov(a, sc, of, fi):
 
 
 def _hist_row(a, r, rowk, lut, sc, of, fi, hist):  # pragma: no cover - replaced by the overload
-    raise NotImplementedError
+    raise TypeError(_JIT_ONLY)
 
 
 @overload(_hist_row)
