@@ -9,10 +9,19 @@ out in the contract's canonical units:
 - ``water``: mg/L;
 - ``economy``: CNY and persons (declared units such as ``1e4 CNY`` converted);
 - ``emissions``: the original ``value``/``unit`` plus ``value_tc`` in t C (12/44 for CO2).
+
+Missing values: in every numeric column a cell holding one of
+:data:`MISSING_MARKERS` (``—``, ``-``, ``/``, ``…``, ``NA``, ``无``, an empty
+cell …, as Chinese statistical tables write them) is read as missing. A row
+whose measured value is missing is left out (it says nothing); in the economy
+table a missing GDP or population stays missing. How many cells were read as
+missing, per file and column, is in the returned table's ``attrs["notes"]``.
+Any other text in a numeric column is an error.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +37,39 @@ AIR_POLLUTANTS = ("PM2.5", "PM10", "NO2", "SO2", "CO", "O3")
 WATER_POLLUTANTS = ("COD", "NH3-N", "TN", "TP", "CODMn", "BOD5")
 WATER_CLASSES = ("I", "II", "III", "IV", "V")
 C_PER_CO2 = 12.0 / 44.0
+
+#: Cell contents read as "missing" in every numeric column of every table: what
+#: Chinese statistical yearbooks and monitoring exports put in empty cells. Matched
+#: after Unicode NFKC normalisation (so full-width forms such as ``－``, ``／``,
+#: ``ＮＡ`` match their ASCII twins), without surrounding spaces, ignoring case.
+MISSING_MARKERS: tuple[str, ...] = (
+    "", "—", "——", "–", "―", "-", "--", "－", "/", "／", "…", "……", "...",
+    "NA", "N/A", "n/a", "NaN", "无",
+)
+
+
+def _norm_cell(v: str) -> str:
+    return unicodedata.normalize("NFKC", v).strip().casefold()
+
+
+_MISSING = frozenset(_norm_cell(m) for m in MISSING_MARKERS)
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def is_missing_marker(v) -> bool:
+    """True when a cell is empty or holds one of :data:`MISSING_MARKERS`."""
+    if v is None or v is pd.NA:
+        return True
+    if isinstance(v, (float, np.floating)):
+        return bool(np.isnan(v))
+    if isinstance(v, str):
+        return _norm_cell(v) in _MISSING
+    return False
+
+
+def markers_help() -> str:
+    """The missing-value markers as a user reads them in a message."""
+    return "an empty cell or " + ", ".join(m for m in MISSING_MARKERS if m)
 
 _AIR_ALIASES = {
     "pm2.5": "PM2.5", "pm25": "PM2.5", "pm2_5": "PM2.5",
@@ -72,6 +114,8 @@ class TableSchema:
     declared_units: dict[str, dict[str, float]] = field(default_factory=dict)
     finish: Callable[[pd.DataFrame, str], pd.DataFrame] | None = None
     ids: tuple[str, ...] = ("unit_id",)
+    # measured columns: a row where all of them are missing says nothing and is left out
+    values: tuple[str, ...] = ()
 
 
 def _year() -> pa.Column:
@@ -170,6 +214,7 @@ SCHEMAS: dict[str, TableSchema] = {
         key=("unit_id", "year", "pollutant"),
         aliases={"pollutant": _AIR_ALIASES},
         finish=_finish_air,
+        values=("value",),
     ),
     "air_daily": TableSchema(
         "air_daily",
@@ -204,6 +249,7 @@ SCHEMAS: dict[str, TableSchema] = {
             "waterbody": _WATERBODY_ALIASES,
         },
         finish=_finish_water,
+        values=("value",),
     ),
     "economy": TableSchema(
         "economy",
@@ -211,11 +257,12 @@ SCHEMAS: dict[str, TableSchema] = {
             {
                 "unit_id": pa.Column(str),
                 "year": _year(),
-                "gdp": pa.Column(float, pa.Check.gt(0), coerce=True),
-                "population": pa.Column(float, pa.Check.gt(0), coerce=True),
+                "gdp": pa.Column(float, pa.Check.gt(0), coerce=True, nullable=True),
+                "population": pa.Column(float, pa.Check.gt(0), coerce=True, nullable=True),
             }
         ),
         key=("unit_id", "year"),
+        values=("gdp", "population"),
         declared_units={"gdp": _GDP_UNITS, "population": _POP_UNITS},
     ),
     "emissions": TableSchema(
@@ -224,12 +271,13 @@ SCHEMAS: dict[str, TableSchema] = {
             {
                 "unit_id": pa.Column(str),
                 "year": _year(),
-                "value": pa.Column(float, coerce=True),
+                "value": _nonneg(),
                 "unit": pa.Column(str),
             }
         ),
         key=("unit_id", "year"),
         finish=_finish_emissions,
+        values=("value",),
     ),
     "development": TableSchema(
         "development",
@@ -262,29 +310,183 @@ def _row(df: pd.DataFrame, i: int) -> int:
 
 
 def read_frame(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
-    """Read a CSV, XLSX or Parquet file as strings-preserving pandas DataFrame."""
+    """Read a CSV, XLSX or Parquet file as a strings-preserving pandas DataFrame.
+
+    CSV files are read as UTF-8 (with or without a byte-order mark), else as
+    GB18030 (GBK), which is then noted in ``attrs["notes"]``. Every cell stays
+    text (no value is interpreted yet); blank lines are kept as empty rows so
+    that row numbers in messages match the file.
+    """
+    path = Path(path)
+    where = str(path)
     if not path.exists():
-        raise InputError("table file not found", where=str(path), fix="correct the path in [tables]")
+        raise InputError("table file not found", where=where, fix="correct the path in [tables]")
+    if path.is_dir():
+        raise InputError("is a folder, not a table file", where=where, fix="give the path of a .csv, .xlsx or .parquet file")
     suffix = path.suffix.lower()
+    if suffix not in (".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet", ".pq"):
+        raise InputError(
+            f"unsupported table format '{suffix}'",
+            where=where,
+            fix="give a .csv, .xlsx or .parquet file",
+        )
+    if path.stat().st_size == 0:
+        raise InputError(
+            "the file is empty (0 bytes)", where=where, fix="give the table with its header row and data rows"
+        )
+    notes: list[str] = []
     try:
         if suffix in (".csv", ".txt"):
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+            df = _read_csv(path, notes)
         elif suffix in (".xlsx", ".xlsm", ".xls"):
-            df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=str)
-        elif suffix in (".parquet", ".pq"):
-            df = pd.read_parquet(path)
+            df = _read_excel(path, sheet)
         else:
-            raise InputError(
-                f"unsupported table format '{suffix}'",
-                where=str(path),
-                fix="give a .csv, .xlsx or .parquet file",
-            )
+            df = pd.read_parquet(path)
     except InputError:
         raise
     except Exception as e:  # noqa: BLE001 - the reader's message is the useful part
-        raise InputError(f"cannot be read ({e})", where=str(path), fix="check the file's format") from None
+        raise InputError(
+            f"cannot be read as a {suffix.lstrip('.')} table ({str(e).strip()})",
+            where=where,
+            fix="check that the file is complete and that its extension matches its format",
+        ) from None
     df.columns = [str(c).strip() for c in df.columns]
+    df = _check_header(df, where)
+    df.attrs["notes"] = notes
     return df
+
+
+def _read_csv(path: Path, notes: list[str]) -> pd.DataFrame:
+    def read(encoding: str) -> pd.DataFrame:
+        return pd.read_csv(
+            path, dtype=str, keep_default_na=False, na_values=[""], encoding=encoding, skip_blank_lines=False
+        )
+
+    try:
+        try:
+            return read("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                df = read("gb18030")
+            except UnicodeDecodeError:
+                raise InputError(
+                    "is neither UTF-8 nor GBK/GB18030 text",
+                    where=str(path),
+                    fix="save the table as \"CSV UTF-8\" (Excel: File > Save As), or give the .xlsx",
+                ) from None
+            notes.append(f"{path}: not UTF-8; read as GB18030 (GBK) text")
+            return df
+    except pd.errors.EmptyDataError:
+        raise InputError("has no header row", where=str(path), fix="give the column names in the first row") from None
+    except pd.errors.ParserError as e:
+        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
+        if m is None:
+            raise
+        raise InputError(
+            f"row {m.group(2)} has {m.group(3)} cells where the header has {m.group(1)}",
+            where=str(path),
+            fix="remove the extra cells of that row, or quote cells that contain commas",
+        ) from None
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    if path.suffix.lower() == ".xls":
+        try:
+            import xlrd  # noqa: F401
+        except ImportError:
+            raise InputError(
+                "old Excel format (.xls) is not supported",
+                where=str(path),
+                fix="save the workbook as .xlsx (Excel: File > Save As > Excel Workbook)",
+            ) from None
+    try:
+        book = pd.ExcelFile(path)
+    except Exception as e:  # noqa: BLE001
+        raise InputError(
+            f"is not an Excel workbook ({str(e).strip()})",
+            where=str(path),
+            fix="check that the file is complete and is an .xlsx workbook (a CSV must end in .csv)",
+        ) from None
+    with book:
+        names = [str(n) for n in book.sheet_names]
+        if isinstance(sheet, int) and not 0 <= sheet < len(names):
+            raise InputError(
+                f"has no sheet number {sheet} (sheets, counted from 0: {', '.join(names)})",
+                where=str(path),
+                fix="set the table's sheet in [tables] to a sheet name or a number from 0 to "
+                f"{len(names) - 1}",
+            )
+        if isinstance(sheet, str) and sheet not in names:
+            raise InputError(
+                f"has no sheet '{sheet}' (sheets: {', '.join(names)})",
+                where=str(path),
+                fix="set the table's sheet in [tables] to one of the sheets listed",
+            )
+        return pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=str)
+
+
+def _check_header(df: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Repeated and unnamed columns are errors (pandas renames them ``x.1``, ``Unnamed: 2``)."""
+    cols = list(df.columns)
+    for c in cols:
+        m = re.fullmatch(r"(.+)\.(\d+)", c)
+        if m and m.group(1) in cols:
+            raise InputError(
+                f"column '{m.group(1)}' appears more than once in the header",
+                where=where,
+                fix="keep one column of each name (rename or delete the repeated one)",
+            )
+    for k, c in enumerate(cols):
+        if c.startswith("Unnamed: ") and not df[c].map(is_missing_marker).all():
+            raise InputError(
+                f"column {k + 1} has data but no name in the header",
+                where=where,
+                fix="give every column with data a name in the first row, or delete the column",
+            )
+    # empty columns without a name (formatted but unused spreadsheet columns) are no columns
+    return df.drop(columns=[c for c in cols if c.startswith("Unnamed: ")])
+
+
+#: Chinese (and other common) headers and the contract column they usually mean: used in hints only
+_HEADER_HINTS = {
+    "年份": "year", "年度": "year", "年": "year", "统计年度": "year",
+    "行政区划代码": "unit_id", "区划代码": "unit_id", "地区代码": "unit_id", "单位代码": "unit_id", "代码": "unit_id",
+    "adcode": "unit_id", "id": "unit_id", "编码": "unit_id",
+    "污染物": "pollutant", "污染物名称": "pollutant", "指标": "pollutant", "监测项目": "pollutant", "项目": "pollutant",
+    "浓度": "value", "数值": "value", "值": "value", "监测值": "value", "年均值": "value", "排放量": "value",
+    "碳排放": "value", "碳排放量": "value",
+    "单位": "unit", "计量单位": "unit",
+    "断面": "section_id", "断面名称": "section_id", "断面编号": "section_id", "断面代码": "section_id",
+    "水体类型": "waterbody", "水体": "waterbody", "水质目标": "target_class", "目标水质": "target_class",
+    "水质类别目标": "target_class",
+    "地区生产总值": "gdp", "生产总值": "gdp", "gdp": "gdp",
+    "人口": "population", "常住人口": "population", "户籍人口": "population", "年末常住人口": "population",
+    "年末总人口": "population",
+    "日期": "date", "监测日期": "date", "功能区类型": "zone_type", "类型": "zone_type",
+}
+
+
+def _header_fix(name: str, spec: TableSchema, df: pd.DataFrame, missing: list[str]) -> str:
+    needed = list(spec.schema.columns)
+    renames = []
+    taken: set[str] = set()
+    for c in df.columns:
+        key = _norm_cell(c).replace(" ", "_").replace("-", "_")
+        target = _HEADER_HINTS.get(key, _HEADER_HINTS.get(_norm_cell(c)))
+        if target is None and key in missing:
+            target = key  # the right name in another case or with spaces: 'Unit ID' -> unit_id
+        if target in missing and target not in taken:
+            renames.append(f"{c} → {target}")
+            taken.add(target)
+    fix = f"the {name} table needs the header names {', '.join(needed)} (METHODS §0.2)"
+    if len(df.columns) == 1:
+        only = str(df.columns[0])
+        for sep, what in ((";", "semicolons"), ("\t", "tabs"), ("，", "full-width commas (，)"), ("|", "bars")):
+            if sep in only:
+                return f"the columns are separated by {what}: save the table as comma-separated CSV; " + fix
+    if renames:
+        fix = f"rename the header(s) {', '.join(renames)}; " + fix
+    return fix
 
 
 def _apply_aliases(df: pd.DataFrame, col: str, aliases: dict[str, str]) -> pd.DataFrame:
@@ -299,6 +501,105 @@ def _apply_aliases(df: pd.DataFrame, col: str, aliases: dict[str, str]) -> pd.Da
 
     df[col] = df[col].map(one)
     return df
+
+
+def _is_numeric(colspec: pa.Column) -> bool:
+    t = getattr(colspec.dtype, "type", None)
+    try:
+        return t is not None and pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+    except TypeError:
+        return False
+
+
+def _numeric_columns(name: str, spec: TableSchema, df: pd.DataFrame) -> list[str]:
+    """The table's numeric columns: numeric in the schema, and every indicator of ``development``."""
+    cols = [c for c, cs in spec.schema.columns.items() if _is_numeric(cs)]
+    if name == "development":
+        cols += [c for c in df.columns if c not in ("unit_id", "year", "name", "level") and c not in cols]
+    return [c for c in cols if c in df.columns]
+
+
+def _bad_number_fix(col: str, v: str) -> str:
+    t = unicodedata.normalize("NFKC", v).strip()
+    if col == "year":
+        return f"write years as numbers such as 2020 (not {v!r}); a row without a year cannot be used"
+    if re.fullmatch(r"[<≤]\s*[\d.]+", t):
+        return (
+            f"'{v}' is below a detection limit: give column '{col}' a number (e.g. half the limit) "
+            f"or mark the cell missing ({markers_help()})"
+        )
+    if re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?", t):
+        return f"remove the thousands separators ('{v}' → '{t.replace(',', '')}')"
+    if re.match(r"[+-]?[\d.]+", t):
+        return (
+            f"write the number only: units belong in the unit column or in the study file "
+            f"(e.g. units = {{ gdp = \"1e8 CNY\" }}); column '{col}' must hold numbers only"
+        )
+    return (
+        f"column '{col}' must hold numbers only (no text, units or thousands separators); "
+        f"a missing value may be {markers_help()}"
+    )
+
+
+def _to_numbers(df: pd.DataFrame, col: str, where: str, *, whole: bool = False) -> tuple[pd.Series, str | None]:
+    """One column as float64: markers → NaN; text, infinities and (``whole``) fractions are errors.
+
+    Returns the column and a note counting the cells read as missing (None when there are none).
+    """
+    raw = df[col]
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        num = raw.astype("float64")
+        counts = {"": int(num.isna().sum())} if num.isna().any() else {}
+    else:
+        vals = np.empty(len(raw), dtype="float64")
+        counts: dict[str, int] = {}
+        bad: list[int] = []
+        for k, v in enumerate(raw.tolist()):
+            if is_missing_marker(v):
+                vals[k] = np.nan
+                key = "" if v is None or not isinstance(v, str) else v.strip()
+                counts[key] = counts.get(key, 0) + 1
+            elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+                vals[k] = float(v)
+            else:
+                t = unicodedata.normalize("NFKC", str(v)).strip()
+                if _NUMBER.fullmatch(t):
+                    vals[k] = float(t)
+                else:
+                    bad.append(k)
+        if bad:
+            i = bad[0]
+            v = raw.iloc[i]
+            raise InputError(
+                f"row {_row(df, i)}, column '{col}': value {str(v)!r} is not a number "
+                f"({len(bad)} such cell(s) in this column)",
+                where=where,
+                fix=_bad_number_fix(col, str(v)),
+            )
+        num = pd.Series(vals, index=raw.index)
+    inf = np.isinf(num.to_numpy())
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise InputError(
+            f"row {_row(df, i)}, column '{col}': value {num.iloc[i]:g} is not a finite number",
+            where=where,
+            fix=f"give column '{col}' a finite number, or mark the cell missing ({markers_help()})",
+        )
+    if whole:
+        frac = num.notna().to_numpy() & (num.to_numpy() % 1 != 0)
+        if frac.any():
+            i = int(np.flatnonzero(frac)[0])
+            raise InputError(
+                f"row {_row(df, i)}, column '{col}': {num.iloc[i]:g} is not a whole number",
+                where=where,
+                fix=f"column '{col}' holds calendar years such as 2020",
+            )
+    note = None
+    if counts:
+        n = sum(counts.values())
+        shown = ", ".join(f"{'empty' if k == '' else repr(k)} ×{c}" for k, c in counts.items())
+        note = f"{where}, column '{col}': {n} cell(s) read as missing ({shown})"
+    return num, note
 
 
 def validate_table(
@@ -332,17 +633,19 @@ def validate_table(
             where=where,
             fix=f"fill it, or remove '{name}' from [tables] so the analyses needing it are skipped",
         )
+    notes = list(df.attrs.get("notes", []))
     df = df.reset_index(drop=True).copy()
     missing = [c for c in spec.schema.columns if c not in df.columns]
     if missing:
         raise InputError(
-            f"missing column(s) {', '.join(repr(c) for c in missing)}; columns are: {', '.join(df.columns)}",
+            f"missing column(s) {', '.join(repr(c) for c in missing)}; columns are: {', '.join(map(str, df.columns))}",
             where=where,
-            fix=f"the {name} table needs columns {', '.join(spec.schema.columns)} (METHODS §0.2)",
+            fix=_header_fix(name, spec, df, missing),
         )
+    orig = df.copy()  # the cells as given, for messages
     for col in spec.ids + ("section_id",):
         if col in df.columns:
-            df[col] = df[col].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+            df[col] = df[col].map(lambda v: "" if is_missing_marker(v) else str(v).strip())
             df[col] = df[col].str.replace(r"\.0$", "", regex=True)
     for col in df.columns:
         if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
@@ -350,19 +653,51 @@ def validate_table(
     for col, al in spec.aliases.items():
         df = _apply_aliases(df, col, al)
 
+    # rows with no content at all (blank lines, emptied spreadsheet rows) are no rows
+    blank = df.map(is_missing_marker).all(axis=1)
+    if blank.any():
+        df = df[~blank]
+        notes.append(f"{where}: {int(blank.sum())} empty row(s) skipped")
+    if len(df) == 0:
+        raise InputError(
+            f"the {name} table is empty (no data rows)",
+            where=where,
+            fix=f"fill it, or remove '{name}' from [tables] so the analyses needing it are skipped",
+        )
+
+    # numbers: missing-value markers become NaN (counted), other text is an error
+    for col in _numeric_columns(name, spec, df):
+        df[col], note = _to_numbers(df, col, where, whole=col == "year")
+        if note:
+            notes.append(note)
+    if spec.values:
+        novalue = df[list(spec.values)].isna().all(axis=1)
+        if novalue.any():
+            df = df[~novalue]
+            cols = " or ".join(f"'{c}'" for c in spec.values)
+            notes.append(f"{where}: {int(novalue.sum())} row(s) without a value in {cols} left out")
+        if len(df) == 0:
+            raise InputError(
+                f"every row of the {name} table is missing its value ({', '.join(spec.values)})",
+                where=where,
+                fix=f"fill in the values, or remove '{name}' from [tables]",
+            )
+
     # empty required cells first: the clearest message
     for col in spec.schema.columns:
         colspec = spec.schema.columns[col]
         if colspec.nullable:
             continue
-        empty = df[col].isna() | (df[col].astype(str) == "")
+        empty = df[col].map(is_missing_marker)
         if empty.any():
             i = int(np.flatnonzero(empty)[0])
+            v = orig.loc[df.index[i], col]
+            shown = f" (it holds {v!r}, read as missing)" if isinstance(v, str) and v.strip() else ""
             hint = {
                 "target_class": "give every monitored section its target water-quality class (I-V, GB 3838-2002)",
             }.get(col, f"fill column '{col}' in every row (or remove the row)")
             raise InputError(
-                f"row {_row(df, i)}, column '{col}' is empty ({int(empty.sum())} row(s) in all)",
+                f"row {_row(df, i)}, column '{col}' is empty{shown} ({int(empty.sum())} row(s) in all)",
                 where=where,
                 fix=hint,
             )
@@ -416,6 +751,8 @@ def validate_table(
 
     if spec.finish is not None:
         df = spec.finish(df, where)
+    df = df.reset_index(drop=True)
+    df.attrs["notes"] = notes
     return df
 
 
@@ -446,6 +783,10 @@ def _schema_error(e: pa.errors.SchemaErrors, spec: TableSchema, df: pd.DataFrame
         fix = f"column '{col}' must hold numbers only (no text, units or thousands separators)"
     elif head in ("greater_than_or_equal_to", "greater_than"):
         fix = f"column '{col}' cannot be negative; correct or remove the row"
+        if head == "greater_than":
+            fix = f"column '{col}' must be positive; correct the value or mark it missing ({markers_help()})"
+    elif head == "in_range" and col == "year":
+        fix = "years must be calendar years between 1900 and 2100"
     return InputError(
         f"{row}column '{col}': value {val} {words} ({n} failing cell(s) in this column)",
         where=where,
