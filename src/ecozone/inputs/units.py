@@ -3,8 +3,9 @@
 One vector layer with one row per finest unit and one id column per upper
 level. Upper-level units are the dissolve of their members; an empty id at
 an upper level means "belongs to none there". Invalid geometries are
-repaired (and reported); duplicate ids, an inconsistent hierarchy and a
-missing CRS are errors.
+repaired (and reported); a file without geometry (a table), points or
+lines instead of polygons, an empty layer, duplicate ids, an inconsistent
+hierarchy and a missing CRS are errors.
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ from ecozone.errors import InputError
 
 #: ids that mean "belongs to no unit at this level"
 _EMPTY = {"", "nan", "none", "null", "<na>"}
+
+#: column names that betray point coordinates in a table
+_COORD_COLUMNS = {"lon", "lat", "lng", "long", "longitude", "latitude", "x", "y", "经度", "纬度", "point_x", "point_y"}
+
+_UNITS_FIX = (
+    "give a polygon layer with one boundary per finest unit (GeoPackage, Shapefile or GeoJSON, e.g. the "
+    "county boundaries with your ids joined in QGIS); lon/lat points are not units"
+)
 
 
 def _clean_ids(s: pd.Series) -> pd.Series:
@@ -116,13 +125,17 @@ def _read_layer(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             "units file not found", where=str(path), fix="correct [units] path in the study file"
         )
     try:
-        layers = [lyr[0] for lyr in pyogrio.list_layers(path)]
+        listed = pyogrio.list_layers(path)
     except Exception as e:  # noqa: BLE001 - GDAL's message is the useful part
         raise InputError(
-            f"cannot be read as a vector layer ({e})",
+            f"the units file cannot be read as a vector layer ({e})",
             where=str(path),
-            fix="give a GeoPackage, Shapefile, GeoJSON or other file that GDAL/OGR reads",
+            fix="give a GeoPackage, Shapefile, GeoJSON or other file that GDAL/OGR reads, holding one "
+            "polygon per finest unit",
         ) from None
+    layers = [str(lyr[0]) for lyr in listed]
+    if not layers:
+        raise InputError("holds no layer", where=str(path), fix=_UNITS_FIX)
     if layer is not None and layer not in layers:
         raise InputError(
             f"has no layer '{layer}' (layers: {', '.join(layers)})",
@@ -130,8 +143,39 @@ def _read_layer(path: Path, layer: str | None) -> gpd.GeoDataFrame:
             fix="set [units] layer to one of the layers listed",
         )
     if layer is None and len(layers) > 1:
-        layer = layers[0]
-    return gpd.read_file(path, layer=layer, engine="pyogrio")
+        polygonal = [str(n) for n, g in listed if g is not None and "polygon" in str(g).lower()]
+        layer = polygonal[0] if len(polygonal) == 1 else layers[0]
+    where = str(path) if layer is None or len(layers) == 1 else f"{path}, layer '{layer}'"
+    try:
+        info = pyogrio.read_info(path, layer=layer)
+    except Exception as e:  # noqa: BLE001
+        raise InputError(f"cannot be read as a vector layer ({e})", where=where, fix=_UNITS_FIX) from None
+    if info.get("geometry_type") is None:
+        fields = [str(f) for f in info.get("fields", [])]
+        coords = [f for f in fields if f.strip().lower() in _COORD_COLUMNS]
+        hint = (
+            f" (columns {', '.join(coords)} look like point coordinates: points have no area to "
+            "dissolve or overlay)"
+            if coords
+            else ""
+        )
+        others = [str(n) for n, g in listed if g is not None]
+        fix = _UNITS_FIX
+        if others:
+            fix = f"set [units] layer to a polygon layer of this file ({', '.join(others)}), or " + fix
+        raise InputError(
+            f"the units file has no geometry: it is a table, not a layer of unit boundaries{hint}",
+            where=where,
+            fix=fix,
+        )
+    try:
+        return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as e:  # noqa: BLE001
+        raise InputError(
+            f"cannot be read as a vector layer ({e})",
+            where=where,
+            fix="check that the file is complete (a Shapefile needs its .shp, .shx and .dbf beside each other)",
+        ) from None
 
 
 def load_units(
@@ -192,6 +236,16 @@ def build_units(
     level_list = list(levels)
     finest_level = level_list[0]
 
+    if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+        raise InputError(
+            "the units layer has no geometry: it is a table, not a layer of unit boundaries",
+            where=where,
+            fix=_UNITS_FIX,
+        )
+    if len(gdf) == 0:
+        raise InputError(
+            "the units layer is empty (no features)", where=where, fix="give a layer with one row per finest unit"
+        )
     if gdf.crs is None:
         raise InputError(
             "has no coordinate reference system (CRS)",
@@ -199,8 +253,6 @@ def build_units(
             fix="assign the CRS the coordinates are in (e.g. EPSG:4326 for lon/lat) in QGIS, "
             "or with `ogr2ogr -a_srs EPSG:4326 out.gpkg in.shp`",
         )
-    if len(gdf) == 0:
-        raise InputError("has no features", where=where, fix="give a layer with one row per finest unit")
 
     needed = {name: "[units] name"} | {c: f"[units] levels.{lv}" for lv, c in levels.items()}
     needed |= {c: f"[units] level_names.{lv}" for lv, c in level_names.items()}
@@ -217,7 +269,7 @@ def build_units(
             )
 
     out = gpd.GeoDataFrame(
-        {"unit_id": _clean_ids(gdf[levels[finest_level]]), "name": gdf[name].astype(str).fillna("")},
+        {"unit_id": _clean_ids(gdf[levels[finest_level]]), "name": _names(gdf[name])},
         geometry=gdf.geometry.values,
         crs=gdf.crs,
     )
@@ -256,6 +308,30 @@ def build_units(
             where=where,
             fix="remove these rows or give them their boundary",
         )
+    kinds = shapely.get_type_id(geoms)
+    collection = np.flatnonzero(kinds == int(shapely.GeometryType.GEOMETRYCOLLECTION))
+    if len(collection):
+        geoms = geoms.copy()
+        for i in collection:
+            g = _polygonal(geoms[i])
+            if g.geom_type in ("Polygon", "MultiPolygon"):
+                geoms[i] = g
+                repairs.append(f"unit {out['unit_id'].iloc[i]}: kept the polygons of a geometry collection")
+        out = out.set_geometry(gpd.GeoSeries(geoms, crs=out.crs, index=out.index))
+        kinds = shapely.get_type_id(geoms)
+    polygonal = (kinds == int(shapely.GeometryType.POLYGON)) | (kinds == int(shapely.GeometryType.MULTIPOLYGON))
+    if not polygonal.all():
+        bad = np.flatnonzero(~polygonal)
+        found = sorted({g.geom_type for g in geoms[bad]})
+        ids = ", ".join(out["unit_id"].iloc[bad[:10]])
+        more = f" and {len(bad) - 10} more" if len(bad) > 10 else ""
+        raise InputError(
+            f"{len(bad)} of {len(out)} unit(s) are {' / '.join(found)} geometries, not polygons "
+            f"(units {ids}{more})",
+            where=where,
+            fix=_UNITS_FIX,
+        )
+    _check_coordinates(out, where)
     invalid = np.flatnonzero(~shapely.is_valid(geoms))
     if len(invalid):
         reasons = shapely.is_valid_reason(geoms[invalid])
@@ -334,6 +410,36 @@ def build_units(
         source=source,
         repairs=repairs,
     )
+
+
+def _names(s: pd.Series) -> pd.Series:
+    """Names as stripped strings; a missing name is "" (not "nan")."""
+    return s.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()).astype(object)
+
+
+def _check_coordinates(gdf: gpd.GeoDataFrame, where: str) -> None:
+    """Coordinates that cannot be in the layer's CRS (degrees in a metre CRS and the reverse)."""
+    x0, y0, x1, y1 = (float(v) for v in gdf.total_bounds)
+    crs = gdf.crs
+    degrees = -180.5 <= x0 and x1 <= 360.5 and -90.5 <= y0 and y1 <= 90.5
+    if crs.is_geographic and not degrees:
+        raise InputError(
+            f"the coordinates (x {x0:.6g}...{x1:.6g}, y {y0:.6g}...{y1:.6g}) are not longitudes and "
+            f"latitudes, but the layer's CRS ({crs.name}) says they are",
+            where=where,
+            fix="assign the projected CRS the coordinates are in (QGIS: Layer CRS > Set Layer CRS; "
+            "`ogr2ogr -a_srs EPSG:xxxx`), do not reproject",
+        )
+    if crs.is_projected and degrees and (x1 - x0) < 360 and (y1 - y0) < 180:
+        unit = crs.axis_info[0].unit_name if crs.axis_info else "metre"
+        raise InputError(
+            f"the coordinates (x {x0:.6g}...{x1:.6g}, y {y0:.6g}...{y1:.6g}) look like longitudes and "
+            f"latitudes, but the layer's CRS ({crs.name}) is projected in {unit}s: the units would be a "
+            "few hundred metres wide",
+            where=where,
+            fix="assign EPSG:4326 (WGS84 lon/lat; QGIS: Layer CRS > Set Layer CRS; "
+            "`ogr2ogr -a_srs EPSG:4326`), do not reproject",
+        )
 
 
 def _english_names(gdf, out, frame, level_list, name_en, level_names_en) -> np.ndarray:
