@@ -58,16 +58,18 @@ class RasterSet:
         return [p for d in self.paths.values() for p in d.values()]
 
 
-def _fill(pattern: str, year: int, month: int | None) -> str:
+def _fill(pattern: str, year: int, month: int | None, where: str = "[rasters]") -> str:
     try:
         if month is None:
             return pattern.format(year=year)
         return pattern.format(year=year, month=month)
-    except (KeyError, IndexError, ValueError) as e:
+    except (KeyError, IndexError, ValueError, AttributeError) as e:
+        what = f"unknown field {{{e.args[0]}}}" if isinstance(e, KeyError) else str(e)
         raise InputError(
-            f"pattern {pattern!r} cannot be filled ({e})",
-            where="[rasters]",
-            fix="use only {year} and {month:02d} in raster patterns",
+            f"pattern {pattern!r} cannot be filled ({what})",
+            where=where,
+            fix="use only {year} and {month:02d} in raster patterns, e.g. \"ndvi/ndvi_{year}_{month:02d}.tif\" "
+            "(write a literal brace as {{ or }})",
         ) from None
 
 
@@ -90,7 +92,7 @@ def discover(study) -> RasterSet:
                     fix="monthly rasters need one file per month: add {month:02d} to the pattern",
                 )
             for m in months:
-                rel = _fill(spec.pattern, y, m if m else None)
+                rel = _fill(spec.pattern, y, m if m else None, f"{study.source}, key 'rasters.{var}'")
                 p = study.resolve(rel)
                 if p.exists():
                     found[(y, m)] = p
@@ -100,7 +102,7 @@ def discover(study) -> RasterSet:
         rs.missing[var] = missing
     ref = study.rasters.reference
     if ref is not None:
-        rs.reference = study.resolve(_fill(ref, years[0], 1))
+        rs.reference = study.resolve(_fill(ref, years[0], 1, f"{study.source}, key 'rasters.reference'"))
     elif rs.paths.get("landcover"):
         rs.reference = rs.paths["landcover"][min(rs.paths["landcover"])]
     else:
@@ -205,6 +207,59 @@ def _check_overlap(path: Path, src: Grid, ref: Grid) -> None:
             fix="give rasters covering the study area (check the CRS and georeferencing), or set "
             "[rasters] reference to the grid you mean",
         )
+
+
+def _units_extent(study, units):
+    """(bounds, crs) of the study's units: from ``units`` when given, else from the units file's header."""
+    if units is not None:
+        frame = getattr(units, "frame", units)
+        return tuple(float(v) for v in frame.total_bounds), frame.crs
+    import pyogrio
+
+    try:
+        info = pyogrio.read_info(study.resolve(study.units.path), layer=study.units.layer, force_total_bounds=True)
+    except Exception:  # noqa: BLE001 - an unreadable units file is reported by the units reader
+        return None, None
+    if info.get("crs") is None or info.get("total_bounds") is None:
+        return None, None
+    return tuple(float(v) for v in info["total_bounds"]), info["crs"]
+
+
+def _check_units_covered(study, rs: RasterSet, units) -> list[str]:
+    """An error when the reference grid misses most of the units' extent; a note when it misses some."""
+    from pyproj import CRS, Transformer
+
+    bounds, crs = _units_extent(study, units)
+    if bounds is None or crs is None:
+        return []
+    grid = rs.grid
+    try:
+        tr = Transformer.from_crs(CRS.from_user_input(crs), grid.crs, always_xy=True)
+        ux0, uy0, ux1, uy1 = tr.transform_bounds(*bounds, densify_pts=21)
+    except Exception:  # noqa: BLE001 - units outside the grid CRS's area of use
+        ux0 = uy0 = ux1 = uy1 = float("nan")
+    if not all(np.isfinite([ux0, uy0, ux1, uy1])):
+        share = 0.0
+    else:
+        gx0, gy0, gx1, gy1 = grid.bounds
+        ix = max(0.0, min(ux1, gx1) - max(ux0, gx0))
+        iy = max(0.0, min(uy1, gy1) - max(uy0, gy0))
+        area = max(ux1 - ux0, 1e-12) * max(uy1 - uy0, 1e-12)
+        share = min(1.0, ix * iy / area)
+    shown = tuple(round(v, 4) for v in bounds)
+    if share < 0.5:
+        raise InputError(
+            f"the rasters do not cover the units: the reference grid ({rs.reference.name}, bounds "
+            f"{tuple(round(v, 4) for v in grid.bounds)} in {grid.crs.to_string()[:40]}) covers "
+            f"{share:.0%} of the units' extent (bounds {shown})",
+            where=str(rs.reference),
+            fix="give rasters covering the study area; check their georeferencing and CRS "
+            "(`gdalinfo FILE`) and the units' CRS, or set [rasters] reference to the grid you mean",
+        )
+    if share < 0.99:
+        return [f"rasters: the reference grid covers {share:.0%} of the units' extent; "
+                "the parts of units outside it have no raster values"]
+    return []
 
 
 def _convert_unit(da: xr.DataArray, var: str, unit: str | None, year: int, month: int) -> xr.DataArray:
@@ -350,21 +405,37 @@ def _sample(path: Path, max_pixels: int = 4_000_000):
     """
     import rasterio
 
-    with rasterio.open(path) as ds:
-        n = ds.width * ds.height
-        step = max(1, int(np.ceil(np.sqrt(n / max_pixels))))
-        out_shape = (max(1, ds.height // step), max(1, ds.width // step))
-        arr = ds.read(1, out_shape=out_shape, masked=True)
-        scale = float(ds.scales[0]) if ds.scales else 1.0
-        offset = float(ds.offsets[0]) if ds.offsets else 0.0
-        return arr, step, scale, offset, ds.nodata
+    try:
+        with rasterio.open(path) as ds:
+            n = ds.width * ds.height
+            step = max(1, int(np.ceil(np.sqrt(n / max_pixels))))
+            out_shape = (max(1, ds.height // step), max(1, ds.width // step))
+            arr = ds.read(1, out_shape=out_shape, masked=True)
+            scale = float(ds.scales[0]) if ds.scales else 1.0
+            offset = float(ds.offsets[0]) if ds.offsets else 0.0
+            return arr, step, scale, offset, ds.nodata
+    except Exception as e:  # noqa: BLE001 - GDAL's message (often in the cause) is the useful part
+        detail = str(e.__cause__ or e).strip().splitlines()[0] if str(e.__cause__ or e).strip() else type(e).__name__
+        raise InputError(
+            f"the raster's pixels cannot be read: the file is damaged or incomplete ({detail})",
+            where=str(path),
+            fix="copy or download the file again (`gdalinfo -checksum FILE` tells whether GDAL can read it all)",
+        ) from None
 
 
-def validate_rasters(study, rs: RasterSet) -> list[str]:
-    """Check ranges and units of every raster file (reading a decimated sample of large ones).
+def validate_rasters(study, rs: RasterSet, units=None) -> list[str]:
+    """Check coverage, ranges and units of every raster file (reading a decimated sample of large ones).
+
+    Parameters
+    ----------
+    study: the :class:`~ecozone.study.Study`.
+    rs: its rasters, from :func:`discover`.
+    units: the study's :class:`~ecozone.inputs.units.Units` (or a GeoDataFrame of them), whose
+        extent the reference grid must cover; by default the extent of the units file is read.
 
     Raises :class:`InputError` for the first problem (naming the file and the
-    pixel); returns notes (e.g. rasters resampled to the reference grid).
+    pixel); returns notes (e.g. rasters resampled to the reference grid, a
+    grid covering only part of the units).
     """
     notes: list[str] = []
     for var, missing in rs.missing.items():
@@ -376,6 +447,8 @@ def validate_rasters(study, rs: RasterSet) -> list[str]:
                 where=f"{study.source}, key 'rasters.{var}'",
                 fix="add the files, correct the pattern, or remove the years that have no data",
             )
+    if rs.grid is not None:
+        notes += _check_units_covered(study, rs, units)
     for var, files in rs.paths.items():
         spec = study.rasters.spec(var)
         grids_differ = False
@@ -385,9 +458,16 @@ def validate_rasters(study, rs: RasterSet) -> list[str]:
             if rs.grid is not None and g != rs.grid:
                 _check_overlap(p, g, rs.grid)
                 grids_differ = True
-            if var not in RANGES:
-                continue
             arr, step, file_scale, file_offset, file_nodata = _sample(p)
+            if var not in RANGES:
+                if not np.ma.count(arr) or (spec.nodata is not None and file_nodata is None
+                                            and not np.ma.count(np.ma.masked_equal(arr, spec.nodata))):
+                    raise InputError(
+                        "raster holds no valid pixel (all nodata)",
+                        where=str(p),
+                        fix="check the nodata value and the data",
+                    )
+                continue
             data = arr.astype("float64")
             if spec.nodata is not None and file_nodata is None:
                 data = np.ma.masked_equal(data, spec.nodata)
