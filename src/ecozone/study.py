@@ -8,7 +8,9 @@ study file can override (``[capacity.air]``, ``[carbon.casa]`` …).
 
 from __future__ import annotations
 
+import difflib
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,34 @@ class StudySection(Params):
     synthetic: bool = Field(
         False, description="True for synthetic (demo) data: every output is labelled so."
     )
+
+    @field_validator("years", mode="before")
+    @classmethod
+    def _years_are_numbers(cls, v):
+        if isinstance(v, list):
+            for y in v:
+                if isinstance(y, bool) or not isinstance(y, int):
+                    raise ValueError(
+                        f"years are whole numbers without quotes, e.g. years = [2015, 2020]; {y!r} is not"
+                    )
+        return v
+
+    @field_validator("area_crs")
+    @classmethod
+    def _area_crs_projected(cls, v: str) -> str:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            crs = CRS.from_user_input(v)
+        except CRSError as e:
+            raise ValueError(f"not a CRS that PROJ knows ({str(e).splitlines()[0]})") from None
+        if not crs.is_projected:
+            raise ValueError(
+                "must be a projected equal-area CRS (areas in m²), not longitudes and latitudes; "
+                "leave it out for the default Albers for China"
+            )
+        return v
 
     @field_validator("years")
     @classmethod
@@ -236,26 +266,99 @@ def _key(loc: tuple) -> str:
     return ".".join(str(x) for x in loc if str(x) not in _UNION_TAGS and "[" not in str(x))
 
 
+def _model_of(tp) -> type[Params] | None:
+    """The pydantic model a field annotation holds (a member of a union, too)."""
+    if isinstance(tp, type) and issubclass(tp, Params):
+        return tp
+    for arg in typing.get_args(tp):
+        m = _model_of(arg)
+        if m is not None:
+            return m
+    return None
+
+
+def _keys_at(parts: list[str]) -> list[str]:
+    """The keys the study file accepts at a dotted location (empty when unknown)."""
+    model: type[Params] | None = Study
+    for part in parts:
+        f = model.model_fields.get(part) if model is not None else None
+        if f is None:
+            return []
+        model = _model_of(f.annotation)
+    if model is None:
+        return []
+    return [k for k, f in model.model_fields.items() if not f.exclude]
+
+
+#: what to write instead, by pydantic error type
+_TYPE_FIXES = {
+    "list_type": "give a list in brackets, e.g. {name} = [...]",
+    "int_type": "give a whole number without quotes",
+    "int_parsing": "give a whole number without quotes",
+    "int_from_float": "give a whole number without quotes",
+    "float_type": "give a number without quotes",
+    "float_parsing": "give a number without quotes",
+    "string_type": 'give text in double quotes, e.g. {name} = "..."',
+    "bool_type": "give true or false (without quotes)",
+    "bool_parsing": "give true or false (without quotes)",
+    "dict_type": 'give a table, e.g. {name} = {{ key = "value" }} or a [section]',
+    "model_type": 'give a table, e.g. {name} = {{ key = "value" }} or a [section]',
+    "model_attributes_type": 'give a table, e.g. {name} = {{ key = "value" }} or a [section]',
+    "path_type": 'give a path in double quotes, e.g. {name} = "data/file.csv"',
+    "literal_error": "use one of the values listed",
+    "greater_than": "give a larger value",
+    "greater_than_equal": "give a larger value",
+    "less_than": "give a smaller value",
+    "less_than_equal": "give a smaller value",
+    "too_short": "give at least one value",
+}
+
+
+#: what to write instead, for keys whose own checks fail
+_KEY_FIXES = {
+    "study.years": "write the years as whole numbers without quotes, each once, between 1900 and 2100, "
+    "e.g. years = [2015, 2020]",
+    "study.area_crs": 'give a projected equal-area CRS, e.g. area_crs = "EPSG:6933" or a PROJ string '
+    '"+proj=aea ...", or leave it out for the default Albers for China',
+}
+
+
 def _friendly(err: dict, source: Path) -> StudyError:
     key = _key(err["loc"])
     typ = err["type"]
     if typ == "extra_forbidden":
         parent = _key(err["loc"][:-1])
+        name = key.rsplit(".", 1)[-1]
+        allowed = _keys_at(parent.split(".") if parent else [])
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        section = f"[{parent}]" if parent else "the study file (top-level sections)"
+        listed = f"; {section} takes: {', '.join(allowed)}" if allowed else ""
         return StudyError(
             f"unknown key '{key}'",
             where=str(source),
-            fix=f"remove it or correct its spelling; `ecozone init DIR` writes a template with every key"
-            f" of [{parent or 'top level'}]",
+            fix=f"{hint}remove it or correct its spelling{listed} (`ecozone init DIR` writes a commented "
+            "template with every key)",
         )
     if typ == "missing":
         return StudyError(
             f"required key '{key}' is missing", where=str(source), fix=f"add '{key}' to the study file"
         )
     where = f"{source}, key '{key}'" if key else str(source)
+    msg = str(err["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        msg = msg.removeprefix(prefix)
+    msg = msg.replace(" for <class 'pathlib.Path'>", "")
+    given = err.get("input")
+    shown = repr(given)
+    if not isinstance(given, (dict, list)) or len(shown) <= 60:
+        msg = f"{msg} (got {shown})"
+    name = key.rsplit(".", 1)[-1] if key else "key"
+    fix = _KEY_FIXES.get(key) or _TYPE_FIXES.get(typ, "correct the value").format(name=name)
     return StudyError(
-        f"{err['msg']} (got {err.get('input')!r})",
+        msg,
         where=where,
-        fix="give a value of the right type; `ecozone init DIR` writes a commented template",
+        fix=f"{fix}; `ecozone init DIR` writes a commented template with every key and its default",
     )
 
 
@@ -287,8 +390,23 @@ def load_study(path: str | Path) -> Study:
             fix="give the path of an ecozone.toml, or create one with `ecozone init DIR`",
         )
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        text = p.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise StudyError(
+            "the study file is not UTF-8 text",
+            where=str(p),
+            fix="save it with the encoding UTF-8 (e.g. Notepad: Save As > Encoding: UTF-8)",
+        ) from None
+    except OSError as e:
+        raise StudyError(f"cannot be read ({e.strerror})", where=str(p), fix="give a readable study file") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise StudyError(f"not valid TOML: {e}", where=str(p), fix="correct the TOML syntax") from None
+        raise StudyError(
+            f"not valid TOML: {e}",
+            where=str(p),
+            fix="correct the TOML syntax there (text in double quotes, lists in [ ], sections as [name], "
+            "each key once)",
+        ) from None
     return parse_study(data, p.parent.resolve(), p.resolve())
 
