@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ecozone import __version__
+from ecozone._version import __version__
 from ecozone.errors import EcozoneError
 from ecozone.progress import SilentReporter, Step
 
@@ -78,6 +78,17 @@ def _fail(e: BaseException) -> None:
         raise e
     if isinstance(e, EcozoneError):
         console.print(f"[bold red]Error:[/bold red] {escape(e.message)}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    if isinstance(e, OSError) and e.filename is not None:
+        # the file system refused (no permission, disk full, a file held open elsewhere): the user can fix it
+        what = e.strerror or type(e).__name__
+        console.print(
+            f"[bold red]Error:[/bold red] {escape(str(e.filename))}: {escape(what)}\n"
+            "Fix: check that the folder exists, that you may read and write there and that the disk has "
+            "space (close the file if another program holds it open); earlier outputs are untouched.",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1)
     console.print(
         f"[bold red]Unexpected error:[/bold red] {type(e).__name__}: {escape(str(e))}\n"
