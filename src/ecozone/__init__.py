@@ -10,9 +10,8 @@ Public API::
     result = run_study("study/ecozone.toml", out="study/out")
 """
 
-__version__ = "0.1.0"
-
-from ecozone.errors import EcozoneError, InputError, StudyError  # noqa: E402
+from ecozone._version import __version__
+from ecozone.errors import EcozoneError, InputError, StudyError
 
 
 def __getattr__(name):  # lazy: importing ecozone stays cheap

@@ -11,128 +11,23 @@ from __future__ import annotations
 import contextlib
 import platform
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from ecozone import __version__
+from ecozone._version import __version__
+from ecozone.analysis import Analysis, AnalysisResult, Inputs
 from ecozone.errors import EcozoneError, InputError, MissingInputs
 from ecozone.inputs import rasters as rinputs
 from ecozone.inputs.tables import load_table
-from ecozone.inputs.units import Units, load_units
+from ecozone.inputs.units import load_units
 from ecozone.progress import SilentReporter
+from ecozone.registry import ANALYSES, order
 from ecozone.study import TABLE_NAMES, Study, load_study
 
 SYNTHETIC_LABEL = "synthetic demo data"
-
-
-@dataclass
-class Inputs:
-    """A study's inputs, read and validated."""
-
-    study: Study
-    units: Units
-    tables: dict[str, pd.DataFrame]
-    rasters: rinputs.RasterSet
-    notes: list[str] = field(default_factory=list)
-    _zonal: dict = field(default_factory=dict)
-
-    def zonal_weights(self, level: str):
-        """Coverage weights of the units of ``level`` over the reference grid (cached)."""
-        from ecozone.zonal import zonal_weights
-
-        if level not in self._zonal:
-            cache = self.study.compute.cache_dir
-            cache = self.study.resolve(cache) if cache else self.study.root / ".ecozone-cache"
-            units = self.units.of_level(level)
-            self._zonal[level] = zonal_weights(units, "unit_id", self.rasters.grid, cache_dir=cache)
-        return self._zonal[level]
-
-    def input_files(self) -> list[Path]:
-        files = []
-        if self.units.source is not None:
-            files.append(self.units.source)
-        for name in self.tables:
-            spec = self.study.tables.spec(name)
-            files.append(self.study.resolve(spec.path))
-        files += self.rasters.files()
-        return files
-
-
-@dataclass
-class AnalysisResult:
-    """What an analysis returns: tables keyed by (level, unit_id, year), rasters, notes."""
-
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    rasters: dict[str, object] = field(default_factory=dict)  # name -> (y, x) DataArray with attrs["grid"]
-    notes: list[str] = field(default_factory=list)
-    scratch: list[Path] = field(default_factory=list)  # temporary folders backing the rasters
-
-    def cleanup(self) -> None:
-        """Delete the scratch folders (after the store has written the rasters)."""
-        import shutil
-
-        for p in self.scratch:
-            shutil.rmtree(p, ignore_errors=True)
-
-
-@dataclass
-class Analysis:
-    """An analysis: its name, what it needs and the function that runs it."""
-
-    name: str
-    title: str
-    tables_all: tuple[str, ...] = ()
-    tables_any: tuple[str, ...] = ()
-    rasters_all: tuple[str, ...] = ()
-    run: Callable[[Inputs, SilentReporter], AnalysisResult] | None = None
-
-    def lacks(self, inp_tables: set[str], rs: rinputs.RasterSet) -> list[str]:
-        """What inputs this analysis lacks (empty list = it can run)."""
-        out = [f"table '{t}'" for t in self.tables_all if t not in inp_tables]
-        if self.tables_any and not (set(self.tables_any) & inp_tables):
-            out.append("one of the tables " + " / ".join(f"'{t}'" for t in self.tables_any))
-        for r in self.rasters_all:
-            if r not in rs.paths or not rs.paths[r]:
-                out.append(f"raster '{r}'")
-            elif rs.missing.get(r):
-                out.append(f"{len(rs.missing[r])} file(s) of raster '{r}'")
-        return out
-
-
-def _run_capacity(inp: Inputs, rep: SilentReporter) -> AnalysisResult:
-    from ecozone.capacity.run import run_capacity
-
-    with rep.step("capacity: excess indices, states, coupling"):
-        tables = run_capacity(inp.units, inp.tables, inp.study.capacity)
-    notes = [f"capacity: {m}" for m in tables["capacity"].attrs.get("messages", [])]
-    return AnalysisResult(tables=tables, notes=notes)
-
-
-def _run_carbon(inp: Inputs, rep: SilentReporter) -> AnalysisResult:
-    from ecozone.carbon.run import run_carbon
-
-    return run_carbon(inp, rep)
-
-
-ANALYSES: dict[str, Analysis] = {
-    "capacity": Analysis(
-        "capacity",
-        "Environmental carrying capacity (air and water excess indices)",
-        tables_any=("air", "air_daily", "water"),
-        run=_run_capacity,
-    ),
-    "carbon": Analysis(
-        "carbon",
-        "Carbon budget and carbon-balance zoning (improved CASA)",
-        tables_all=("emissions", "economy"),
-        rasters_all=("ndvi", "temperature", "precipitation", "radiation", "landcover"),
-        run=_run_carbon,
-    ),
-}
 
 
 def read_inputs(study: Study, reporter: SilentReporter | None = None) -> Inputs:
@@ -213,7 +108,8 @@ def _read_zone_polygons(path: Path):
     return z[[z.geometry.name]]
 
 
-_SUPPORTED_TABLES = {"air", "air_daily", "water", "economy", "emissions", "development", "ecological_function"}
+#: The tables some analysis reads (the others are noted as unused).
+_SUPPORTED_TABLES = {t for a in ANALYSES.values() for t in (*a.tables_all, *a.tables_any, *a.optional_tables)}
 
 
 def plan(study: Study, inputs: Inputs | None = None) -> dict[str, list[str]]:
@@ -290,7 +186,11 @@ def run_study(
             )
     inp = read_inputs(st, rep)
     lacks = plan(st, inp)
-    wanted = only or list(ANALYSES)
+    wanted = order(only) if only else list(ANALYSES)
+    if only:
+        added = [n for n in wanted if n not in only]
+        if added:
+            rep.note(f"running {', '.join(added)} first: {', '.join(only)} reads its results")
     for name in wanted:
         if only and lacks[name]:
             raise MissingInputs(
@@ -298,6 +198,11 @@ def run_study(
                 where=str(st.source),
                 fix="add the inputs to the study file, or leave the analysis out of --only",
             )
+    # an analysis that reads another's results runs only when that one runs
+    for name in wanted:
+        for r in ANALYSES[name].reads:
+            if lacks[r] and not lacks[name]:
+                lacks[name] = [f"the results of '{r}' (which lacks {', '.join(lacks[r])})"]
     to_run = [n for n in wanted if not lacks[n]]
     skipped = {n: lacks[n] for n in wanted if lacks[n]}
     for n, why in skipped.items():
@@ -314,7 +219,8 @@ def run_study(
     try:
         with _scheduler(scheduler or st.compute.scheduler):
             for name in to_run:
-                results[name] = ANALYSES[name].run(inp, rep)
+                results[name] = ANALYSES[name].runner()(inp, rep)
+                inp.results.update(results[name].tables)
                 for n in results[name].notes:
                     rep.note(n)
         return _write_outputs(st, inp, results, to_run, skipped, out_dir, rep, report, t_start)
@@ -326,17 +232,18 @@ def run_study(
 def _write_outputs(st, inp, results, to_run, skipped, out_dir, rep, report, t_start) -> RunResult:
     """Write every output into a temporary folder and swap it in (store layer)."""
     from ecozone import store
-    from ecozone.report.qgis import add_layer_styles
 
     tables: dict[str, pd.DataFrame] = {}
     for r in results.values():
         tables.update(r.tables)
+    schemas = {t: s for n in to_run for t, s in ANALYSES[n].schema.items()}
+    maps = [m for n in to_run for m in ANALYSES[n].maps]
+    tables = store.typed_tables(tables, schemas)
     raster_names: list[str] = []
     with store.atomic_output(out_dir) as tmp:
         with rep.step("writing results", total=len(tables) + sum(len(r.rasters) for r in results.values()) + 3) as s:
             about = _about_table(st, to_run, skipped)
-            store.write_gpkg(tmp / "results.gpkg", inp.units.frame, {**tables, "about": about})
-            add_layer_styles(tmp / "results.gpkg")
+            store.write_gpkg(tmp / "results.gpkg", inp.units.frame, {**tables, "about": about}, maps=maps)
             s.advance()
             rdir = tmp / "rasters"
             for r in results.values():
@@ -400,6 +307,7 @@ def _about_table(st: Study, ran: list[str], skipped: dict[str, list[str]]) -> pd
 
 __all__ = [
     "ANALYSES",
+    "SYNTHETIC_LABEL",
     "Analysis",
     "AnalysisResult",
     "InputError",

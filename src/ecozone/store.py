@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ecozone.errors import EcozoneError
+from ecozone.schema import TableSchema, conform
 
 
 @contextmanager
@@ -99,14 +100,44 @@ def _sanitize(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def write_gpkg(path: Path, units_frame, tables: dict[str, pd.DataFrame]) -> None:
-    """GeoPackage with layer ``units`` (all levels, WGS84) and one attribute table per analysis."""
+def typed_tables(tables: dict[str, pd.DataFrame], schemas: dict[str, TableSchema]) -> dict[str, pd.DataFrame]:
+    """Every table with a declared schema cast to its declared column types (:func:`ecozone.schema.conform`).
+
+    Tables without a schema pass unchanged; a declared column whose values
+    cannot take its type raises :class:`~ecozone.schema.SchemaError`.
+    """
+    return {
+        name: (conform(df, schemas[name], strict=False) if name in schemas else df) for name, df in tables.items()
+    }
+
+
+def write_gpkg(
+    path: Path,
+    units_frame,
+    tables: dict[str, pd.DataFrame],
+    *,
+    schemas: dict[str, TableSchema] | None = None,
+    maps=None,
+) -> None:
+    """GeoPackage with layer ``units`` (all levels, WGS84), one attribute table per analysis, map styles.
+
+    ``schemas`` (``{table: TableSchema}``) casts the tables to their declared
+    types first (REAL, INTEGER, TEXT, BOOLEAN whatever pandas inferred);
+    ``maps`` (:class:`ecozone.analysis.MapLayer` list) adds styled map views
+    for QGIS (:func:`ecozone.qgis.add_layer_styles`).
+    """
     import pyogrio
 
+    from ecozone.qgis import add_layer_styles
+
+    if schemas:
+        tables = typed_tables(tables, schemas)
     units = units_frame.to_crs(4326) if units_frame.crs is not None else units_frame
     pyogrio.write_dataframe(units, path, layer="units", driver="GPKG", promote_to_multi=True)
     for name, df in tables.items():
         pyogrio.write_dataframe(_sanitize(df.reset_index(drop=True)), path, layer=name, driver="GPKG")
+    if maps:
+        add_layer_styles(path, maps=maps)
 
 
 def _with_names(df: pd.DataFrame, names: pd.DataFrame | None) -> pd.DataFrame:
@@ -147,7 +178,7 @@ def write_xlsx(
     """
     import math
 
-    from ecozone.report.labels import CODE_CATEGORIES, Labels, column_header
+    from ecozone.labels import CODE_CATEGORIES, Labels, column_header
 
     path = Path(path)
     en, zh = Labels("en"), Labels("zh")

@@ -14,12 +14,11 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, create_model, field_validator, model_validator
 
-from ecozone.capacity.params import CapacityParams
-from ecozone.carbon.params import CarbonParams
 from ecozone.errors import StudyError
 from ecozone.params import Params
+from ecozone.registry import ANALYSES
 
 DEFAULT_AREA_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
 
@@ -224,16 +223,30 @@ class ComputeSection(Params):
     )
 
 
-class Study(Params):
-    """The whole study file."""
+LANDCOVER_SCHEMES = ("igbp", "resdc", "clcd")
+
+
+class LandcoverSection(Params):
+    """``[landcover]``: the study-wide land-cover class scheme (METHODS §0.3.1)."""
+
+    classes: str = Field(
+        "igbp",
+        description='Class scheme of the landcover rasters: "igbp" (MODIS MCD12Q1 LC_Type1), "resdc" '
+        '(RESDC/CNLUCC), "clcd" (CLCD), or a path to a CSV with columns code, name, vegetation_type, '
+        "group (forest | shrub | grassland | wetland | water | cropland | built | barren | other). "
+        "[carbon] landcover_classes is an alias.",
+    )
+
+
+class StudyBase(Params):
+    """The study file's own sections; every analysis adds its parameter section (see :data:`Study`)."""
 
     study: StudySection
     units: UnitsSection
     tables: TablesSection = Field(default_factory=TablesSection)
     rasters: RastersSection = Field(default_factory=RastersSection)
     compute: ComputeSection = Field(default_factory=ComputeSection)
-    capacity: CapacityParams = Field(default_factory=CapacityParams)
-    carbon: CarbonParams = Field(default_factory=CarbonParams)
+    landcover: LandcoverSection = Field(default_factory=LandcoverSection)
 
     # set by load_study, not by the file
     root: Path = Field(Path("."), exclude=True, description="Folder of the study file.")
@@ -248,14 +261,55 @@ class Study(Params):
     def level_names(self) -> list[str]:
         return list(self.units.levels)
 
+    @model_validator(mode="after")
+    def _landcover_alias(self):
+        """``[carbon] landcover_classes`` is an alias of ``[landcover] classes`` (METHODS §0.3.1)."""
+        carbon = getattr(self, "carbon", None)
+        if carbon is None:
+            return self
+        given_lc = "classes" in self.landcover.model_fields_set
+        given_alias = "landcover_classes" in carbon.model_fields_set
+        if given_lc and given_alias and carbon.landcover_classes != self.landcover.classes:
+            raise ValueError(
+                f"[landcover] classes = {self.landcover.classes!r} and its alias [carbon] landcover_classes = "
+                f"{carbon.landcover_classes!r} disagree"
+            )
+        if given_alias and not given_lc:
+            object.__setattr__(self.landcover, "classes", carbon.landcover_classes)
+        elif carbon.landcover_classes != self.landcover.classes:
+            object.__setattr__(carbon, "landcover_classes", self.landcover.classes)
+        return self
+
     def parameters(self) -> dict[str, Any]:
         """All analysis parameters, defaults filled in (for the manifest)."""
-        return {
-            "capacity": self.capacity.model_dump(mode="json"),
-            "carbon": self.carbon.model_dump(mode="json"),
-            "compute": self.compute.model_dump(mode="json", exclude={"scheduler"}),
-            "area_crs": self.study.area_crs,
-        }
+        out: dict[str, Any] = {}
+        for a in ANALYSES.values():
+            sec = a.params_section
+            if sec and sec not in out:
+                out[sec] = getattr(self, sec).model_dump(mode="json")
+        out["landcover"] = self.landcover.model_dump(mode="json")
+        out["compute"] = self.compute.model_dump(mode="json", exclude={"scheduler"})
+        out["area_crs"] = self.study.area_crs
+        return out
+
+
+def _analysis_sections() -> dict[str, Any]:
+    """One field per analysis parameter section (``[capacity]``, ``[carbon]`` …), from the registry."""
+    fields: dict[str, Any] = {}
+    for a in ANALYSES.values():
+        sec = a.params_section
+        if sec and sec not in fields:
+            fields[sec] = (a.params, Field(default_factory=a.params))
+    return fields
+
+
+Study = create_model(
+    "Study",
+    __base__=StudyBase,
+    __module__=__name__,
+    __doc__="The whole study file: its own sections and each analysis' parameter section.",
+    **_analysis_sections(),
+)
 
 
 _UNION_TAGS = {"TableSpec", "RasterSpec", "Path", "str", "path", "is-instance[Path]"}

@@ -94,10 +94,15 @@ def _section(model: BaseModel, name: str) -> list[str]:
 
 def study_template() -> str:
     """The full template: inputs by hand, every parameter with default and description."""
-    from ecozone.capacity.params import CapacityParams
-    from ecozone.carbon.params import CarbonParams
+    from ecozone.registry import ANALYSES
+    from ecozone.study import LandcoverSection
 
     parts = [HEADER, "# ---- parameters (defaults shown; uncomment to override) ----", ""]
-    parts += _section(CapacityParams(), "capacity")
-    parts += _section(CarbonParams(), "carbon")
+    parts += _section(LandcoverSection(), "landcover")
+    done: set[str] = set()
+    for a in ANALYSES.values():
+        sec = a.params_section
+        if sec and sec not in done:
+            done.add(sec)
+            parts += _section(a.params(), sec)
     return "\n".join(parts)

@@ -144,7 +144,7 @@ def test_demo_store_is_qgis_ready_and_xlsx_bilingual(demo_out):
     con = sqlite3.connect(gpkg)
     try:
         has = con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'layer_styles'").fetchone()[0]
-        assert has, "results.gpkg has no layer_styles: run_study must call ecozone.report.qgis.add_layer_styles"
+        assert has, "results.gpkg has no layer_styles: run_study must call ecozone.qgis.add_layer_styles"
         styled = {r[0] for r in con.execute("SELECT f_table_name FROM layer_styles WHERE useAsDefault")}
     finally:
         con.close()

@@ -154,7 +154,7 @@ def test_encoded_shapes_decode_to_the_display_shapes(boxes):
 
 
 def test_read_report_data_skips_the_qgis_layers(results):
-    from ecozone.report.qgis import add_layer_styles
+    from ecozone.qgis import add_layer_styles
 
     add_layer_styles(results / "results.gpkg")
     d = read_report_data(results)

@@ -14,7 +14,7 @@ from ecozone.carbon.spatial import QUADRANTS
 from ecozone.carbon.zoning import ZONES
 from ecozone.errors import ParameterError
 from ecozone.params import data_path
-from ecozone.report.labels import Labels, column_header, label_table
+from ecozone.labels import Labels, column_header, label_table
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

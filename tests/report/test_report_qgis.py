@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pyogrio
 
-from ecozone.report.labels import Labels
-from ecozone.report.qgis import add_layer_styles
+from ecozone.labels import Labels
+from ecozone.qgis import add_layer_styles
 
 
 def styles(gpkg):

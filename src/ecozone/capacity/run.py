@@ -392,3 +392,13 @@ def run_capacity(units, tables: dict[str, pd.DataFrame], params=None) -> dict[st
                  "n_sections", "n_members", "coverage"]].copy()
     pols["n_sections"] = pols["n_sections"].fillna(0).astype(int)
     return {"capacity": out, "capacity_shares": shares.reset_index(drop=True), "capacity_pollutants": pols}
+
+
+def run_analysis(inp, rep):
+    """The ``capacity`` analysis on validated inputs (:class:`ecozone.analysis.Inputs`)."""
+    from ecozone.analysis import AnalysisResult
+
+    with rep.step("capacity: excess indices, states, coupling"):
+        tables = run_capacity(inp.units, inp.tables, inp.study.capacity)
+    notes = [f"capacity: {m}" for m in tables["capacity"].attrs.get("messages", [])]
+    return AnalysisResult(tables=tables, notes=notes)

@@ -155,7 +155,7 @@ def _values_any_level(inp, table: pd.DataFrame, col: str) -> pd.DataFrame:
 
 def run_carbon(inp, rep):
     """Run the carbon analysis on validated inputs; return an AnalysisResult."""
-    from ecozone.run import AnalysisResult
+    from ecozone.analysis import AnalysisResult
     from ecozone.zonal import zonal_reduce
 
     st = inp.study

@@ -13,10 +13,10 @@ recomputed) and writes
   of each map, every year of the zone map and the bar charts).
 
 Languages: ``lang="en"`` or ``"zh"``; every label comes from the one label
-table ``ecozone/params/labels.csv`` (:mod:`ecozone.report.labels`).
+table ``ecozone/params/labels.csv`` and the analyses' schemas (:mod:`ecozone.labels`).
 
-Also here: :func:`ecozone.report.qgis.add_layer_styles` (default QGIS styles
-in the GeoPackage) and the label table used for the XLSX headers.
+The QGIS styles of the GeoPackage (:mod:`ecozone.qgis`) and the label
+table (:mod:`ecozone.labels`) sit below the store, which uses them too.
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ def build_report(out_dir: Path, lang: str = "en", *, figures: bool = True) -> Pa
     """
     import html
 
-    from ecozone.report.capacity import capacity_section
-    from ecozone.report.carbon import carbon_section
+    from ecozone.analysis import load_entry
+    from ecozone.registry import ANALYSES
     from ecozone.report.context import Context
     from ecozone.report.data import DisplayGeometry, read_report_data
     from ecozone.report.figures import StaticFigures
-    from ecozone.report.labels import Labels
+    from ecozone.labels import Labels
     from ecozone.report.page import Page
     from ecozone.report.provenance import provenance_section
 
@@ -66,7 +66,8 @@ def build_report(out_dir: Path, lang: str = "en", *, figures: bool = True) -> Pa
         static = StaticFigures(out_dir, lang, data.synthetic, L("ui.synthetic"), extent=geo.extent)
     ctx = Context(L=L, data=data, geo=geo, page=page, static=static)
     t1 = time.perf_counter()
-    sections = [s for s in (capacity_section(ctx), carbon_section(ctx)) if s is not None]
+    # one section per registered analysis (its declared report function), in registry order
+    sections = [s for a in ANALYSES.values() if a.report for s in [load_entry(a.report)(ctx)] if s is not None]
     timings["sections"] = time.perf_counter() - t1 - (static.seconds if static else 0.0)
     if static is not None:
         timings["static figures"] = static.seconds

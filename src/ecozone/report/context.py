@@ -9,7 +9,7 @@ import pandas as pd
 
 from ecozone.report.data import DisplayGeometry, ReportData
 from ecozone.report.figures import StaticFigures, unit_paths
-from ecozone.report.labels import Labels
+from ecozone.labels import Labels
 from ecozone.report.page import Page, table_html
 
 esc_chars = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}

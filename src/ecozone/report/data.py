@@ -19,7 +19,7 @@ import pandas as pd
 from ecozone.errors import EcozoneError
 
 DEFAULT_AREA_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
-#: Layers of results.gpkg written for QGIS (see :mod:`ecozone.report.qgis`), never read as results.
+#: Layers of results.gpkg written for QGIS (see :mod:`ecozone.qgis`), never read as results.
 DERIVED_LAYERS = re.compile(r"^(layer_styles|(capacity|carbon)_map_.*)$")
 RASTER_NAME = re.compile(r"^(?P<var>[a-z][a-z0-9_]*?)_(?P<year>\d{4})\.tif$")
 

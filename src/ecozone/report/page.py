@@ -17,7 +17,7 @@ import pandas as pd
 
 from ecozone.report.assets import CSS, EMPTY_TOPOJSON_JS, JS
 from ecozone.report.data import DisplayGeometry
-from ecozone.report.labels import Labels
+from ecozone.labels import Labels
 
 esc = html.escape
 
@@ -285,7 +285,7 @@ def _colorscale(name, reverse: bool = False) -> list:
 
 
 def _category_of(col: str) -> str | None:
-    from ecozone.report.labels import CODE_CATEGORIES
+    from ecozone.labels import CODE_CATEGORIES
 
     for cat, cols in CODE_CATEGORIES.items():
         if col in cols and cat not in ("level", "medium"):

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from ecozone.report.labels import Labels
+from ecozone.labels import Labels
 
 LAYER_STYLES_DDL = """
 CREATE TABLE IF NOT EXISTS layer_styles (
@@ -51,17 +51,6 @@ CREATE TABLE IF NOT EXISTS layer_styles (
 )
 """
 
-#: analysis -> (table, styled column, category of its codes, latest-year columns (canonical, alternatives), yearly column)
-MAPS = {
-    "capacity": ("capacity", "state", "state",
-                 [("state", ()), ("state_air", ()), ("state_water", ()), ("r_total", ()), ("r_air", ()),
-                  ("r_water", ())], "state"),
-    "carbon": ("carbon", "zone", "zone",
-               [("zone", ()), ("budget_state", ()), ("ce", ("ce_tc",)), ("cs", ("cs_tc",)), ("cb", ("cb_tc",)),
-                ("cbi", ()), ("ecc", ()), ("esc", ())], "zone"),
-}
-
-
 def _q(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
@@ -74,12 +63,18 @@ def _safe(level: str) -> str:
     return re.sub(r"[^0-9A-Za-z_]+", "_", str(level)).strip("_").lower() or "level"
 
 
-def add_layer_styles(gpkg_path: Path, lang: str = "en") -> list[str]:
-    """Add styled spatial views of the capacity state and carbon zone to a results GeoPackage.
+def add_layer_styles(gpkg_path: Path, lang: str = "en", maps=None) -> list[str]:
+    """Add styled spatial views of the analyses' map layers to a results GeoPackage.
 
-    Idempotent (views and their styles are replaced). Returns the names of the
-    styled layers. Tables that are absent are skipped.
+    ``maps``: :class:`ecozone.analysis.MapLayer` declarations (default: those
+    of every registered analysis). Idempotent (views and their styles are
+    replaced). Returns the names of the styled layers. Tables that are absent
+    are skipped.
     """
+    if maps is None:
+        from ecozone.registry import ANALYSES
+
+        maps = [m for a in ANALYSES.values() for m in a.maps]
     L = Labels(lang)
     path = Path(gpkg_path)
     con = sqlite3.connect(path)
@@ -105,7 +100,8 @@ def add_layer_styles(gpkg_path: Path, lang: str = "en") -> list[str]:
                 (_now(),),
             )
         made = []
-        for _name, (table, styled, category, latest_cols, yearly) in MAPS.items():
+        for m in maps:
+            table, styled, category, latest_cols, yearly = m.table, m.styled, m.category, m.columns, m.yearly
             if table not in tables:
                 continue
             tcols = {r[1] for r in cur.execute(f"PRAGMA table_info({_q(table)})")}

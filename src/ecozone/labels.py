@@ -4,8 +4,10 @@ Keys are ``<category>.<code>``:
 
 ========================  =====================================================
 ``level.<level>``         level names (``level.county`` …)
-``col.<column>``          table columns (``col.<table>.<column>`` overrides one
-                          table's column); the ``unit`` is the column's unit
+``col.<column>``          table columns shared by every analysis (level,
+                          unit_id, year …); the columns of an analysis' tables
+                          come from its ``schema.csv`` (``col.<table>.<column>``,
+                          :mod:`ecozone.schema`); the ``unit`` is the column's unit
 ``state.<code>``          carrying-capacity states; also ``medium.``,
                           ``quadrant.``, ``economic.``, ``environment.``,
                           ``devclass.``, ``type.``, ``grade.`` (coupling grades)
@@ -71,7 +73,27 @@ def label_table() -> dict[str, Label]:
                 color=row.get("color") or "",
                 source=row.get("source") or "",
             )
+    _add_schema_labels(out)
     return out
+
+
+def _add_schema_labels(out: dict[str, Label]) -> None:
+    """Column labels from the analyses' declared schemas (``col.<table>.<column>``).
+
+    A column's label without a table (``col.<column>``) is taken from the
+    first table that declares it, unless the label table has its own row.
+    """
+    from ecozone.registry import ANALYSES
+
+    for a in ANALYSES.values():
+        for table, schema in a.schema.items():
+            for c in schema.columns:
+                if not c.en:
+                    continue
+                lab = Label(key=f"col.{table}.{c.name}", en=c.en, zh=c.zh or c.en, unit=c.unit,
+                            unit_zh=c.unit_zh, source=f"{a.package} schema.csv")
+                out.setdefault(lab.key, lab)
+                out.setdefault(f"col.{c.name}", Label(**{**lab.__dict__, "key": f"col.{c.name}"}))
 
 
 def check_lang(lang: str) -> str:
