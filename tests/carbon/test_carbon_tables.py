@@ -74,7 +74,7 @@ def test_user_landcover_table(tmp_path):
     with pytest.raises(ParameterError) as e:
         load_landcover_table(str(bad))
     assert "jungle" in e.value.what and "row 3" in e.value.where
-    with pytest.raises(ParameterError, match="unknown land-cover legend"):
+    with pytest.raises(ParameterError, match="unknown land-cover class scheme"):
         load_landcover_table("modis")
     missing = tmp_path / "nocol.csv"
     missing.write_text("klass,vegetation_type\n1,cropland\n")

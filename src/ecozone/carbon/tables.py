@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ecozone.carbon.params import LANDCOVER_PRODUCTS
 from ecozone.errors import ParameterError
+from ecozone.landcover import class_table_path
 from ecozone.params import data_path
 
 NON_VEGETATED = "non_vegetated"
@@ -33,7 +33,7 @@ INDEX_NODATA = -2
 INDEX_UNKNOWN = -3
 
 _LANDCOVER_FIX = (
-    'set [carbon] landcover_classes to the legend of your land-cover rasters ("igbp", "resdc", '
+    'set [landcover] classes to the legend of your land-cover rasters ("igbp", "resdc", '
     '"clcd") or to a CSV with columns code, vegetation_type (one of {types}, "non_vegetated" or '
     '"nodata") and optionally coefficient_class'
 )
@@ -127,17 +127,7 @@ def load_landcover_table(
     """
     if vegetation_types is None:
         vegetation_types = load_vegetation_table()["vegetation_type"].tolist()
-    s = str(spec)
-    if s.lower() in LANDCOVER_PRODUCTS:
-        p = data_path(f"landcover_{s.lower()}.csv")
-    else:
-        p = Path(spec)
-        if not p.suffix:
-            raise ParameterError(
-                f"unknown land-cover legend '{s}'",
-                where="[carbon] landcover_classes",
-                fix=f"use one of {list(LANDCOVER_PRODUCTS)} or a path to a CSV",
-            )
+    p = class_table_path(spec)
     df = _read_csv(p, "land-cover table", "landcover_classes")
     _require(df, ["code", "vegetation_type"], p, "land-cover table")
     for col, default in (("name", ""), ("coefficient_class", ""), ("source", f"user table {p}")):
