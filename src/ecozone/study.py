@@ -71,7 +71,10 @@ class StudySection(Params):
         try:
             crs = CRS.from_user_input(v)
         except CRSError as e:
-            raise ValueError(f"not a CRS that PROJ knows ({str(e).splitlines()[0]})") from None
+            detail = str(e).splitlines()[0]
+            if "proj_create: " in detail:  # "Invalid projection: X: (Internal Proj Error: proj_create: why)"
+                detail = detail.rsplit("proj_create: ", 1)[1].rstrip(")")
+            raise ValueError(f"not a CRS that PROJ knows ({detail})") from None
         if not crs.is_projected:
             raise ValueError(
                 "must be a projected equal-area CRS (areas in m²), not longitudes and latitudes; "
