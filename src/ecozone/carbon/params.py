@@ -125,14 +125,49 @@ class ZoningParams(Params):
 
 
 class EmissionsParams(Params):
-    """``[carbon.emissions]``: ARIMA gap-filling of emissions (METHODS §2.5)."""
+    """``[carbon.emissions]``: gap-filling of emission series (METHODS §2.5).
+
+    Per series: candidates ARIMA (d by a unit-root test, then p, q by AIC),
+    drift and naive; the one of least rolling-origin hold-out error fills.
+    """
 
     min_observations: int = Field(
         8, ge=3, description="Never fill a unit's series from fewer observed years than this."
     )
+    candidates: list[Literal["arima", "drift", "naive"]] = Field(
+        ["arima", "drift", "naive"],
+        min_length=1,
+        description="Candidate models: ARIMA(p, d, q); drift (random walk with drift); naive "
+        "(last value carried forward).",
+    )
     max_p: int = Field(2, ge=0, le=5, description="Largest AR order p tried.")
-    max_d: int = Field(2, ge=0, le=2, description="Largest differencing order d tried.")
+    max_d: int = Field(2, ge=0, le=2, description="Largest differencing order d the unit-root test may choose.")
     max_q: int = Field(2, ge=0, le=5, description="Largest MA order q tried.")
+    unit_root_test: Literal["kpss", "adf"] = Field(
+        "kpss",
+        description='Test choosing d: "kpss" differences while KPSS rejects level stationarity; '
+        '"adf" differences while the augmented Dickey-Fuller test cannot reject a unit root.',
+    )
+    unit_root_alpha: float = Field(0.05, gt=0, lt=1, description="Significance level of the unit-root test.")
+    holdout_origins: int = Field(
+        8,
+        ge=1,
+        le=10,
+        description="Rolling-origin hold-out: number of forecast origins among the last observed "
+        "years (origin k forecasts from the series without its last k years).",
+    )
+    holdout_horizon: int = Field(
+        1,
+        ge=1,
+        le=10,
+        description="Rolling-origin hold-out: years ahead forecast from each origin (only years "
+        "that were observed are scored).",
+    )
+    holdout_error: Literal["mape", "mae", "rmse"] = Field(
+        "mape",
+        description="Error measure the selection minimises over the hold-out forecasts: mean "
+        "absolute percentage error, mean absolute error or root mean squared error.",
+    )
     interval: float = Field(0.95, gt=0, lt=1, description="Coverage of the prediction interval.")
 
 
