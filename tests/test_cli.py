@@ -156,7 +156,7 @@ CASES = {
         ["unit(s) 101 have no geometry"],
     ),
     "unknown pollutant": (set_cell("air.csv", 4, "pollutant", "PM1"), ["air.csv", "row 6", "'PM1'", "PM2.5"]),
-    "non-numeric concentration": (set_cell("air.csv", 2, "value", "n/a"), ["air.csv", "row 4", "not a number"]),
+    "non-numeric concentration": (set_cell("air.csv", 2, "value", "high"), ["air.csv", "row 4", "high"]),
     "negative concentration": (set_cell("air.csv", 0, "value", "-5"), ["air.csv", "row 2", ">= 0"]),
     "mixed units (CO in ug/m3 labelled mg/m3)": (set_cell("air.csv", 4, "value", "1100"), ["air.csv", "row 6", "1000x"]),
     "unknown emission unit": (set_cell("emissions.csv", 0, "unit", "kg CO2"), ["emissions.csv", "row 2", "kg CO2"]),

@@ -71,6 +71,8 @@ class Inputs:
         for name in self.tables:
             spec = self.study.tables.spec(name)
             files.append(self.study.resolve(spec.path))
+        for name in self.layers:
+            files.append(self.study.resolve(self.study.layers.spec(name).path))
         files += self.rasters.files()
         return files
 
@@ -128,6 +130,10 @@ class Analysis:
     tables_all, tables_any, rasters_all, layers_all: the inputs it needs (all of / one of).
     reads: the analyses whose results it reads (run before it; ``--only`` adds them).
     optional_tables: tables it uses when given (for the docs and the schema test).
+    input_tables: the tables it adds to the contract (``{name: ecozone.inputs.tables.TableSchema}``):
+        ``[tables] <name>`` is then read and validated with that schema.
+    layers: the vector layers it reads from ``[layers]`` (``{name: geometry kinds}``, kinds among
+        ``"polygon"``, ``"line"``, ``"point"``); ``layers_all`` names those it needs.
     maps: its styled map layers in ``results.gpkg``.
     report: ``"module:function"`` of its report section (``function(ctx) -> str | None``).
     package: the package holding it (its ``schema.csv``, its docs).
@@ -145,6 +151,8 @@ class Analysis:
     layers_all: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
     optional_tables: tuple[str, ...] = ()
+    input_tables: dict[str, Any] = field(default_factory=dict)
+    layers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     maps: tuple[MapLayer, ...] = ()
     report: str | None = None
     package: str = ""

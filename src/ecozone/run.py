@@ -21,6 +21,7 @@ from ecozone._version import __version__
 from ecozone.analysis import Analysis, AnalysisResult, Inputs
 from ecozone.errors import EcozoneError, InputError, MissingInputs
 from ecozone.inputs import rasters as rinputs
+from ecozone.inputs.layers import load_layer
 from ecozone.inputs.tables import load_table
 from ecozone.inputs.units import load_units
 from ecozone.progress import SilentReporter
@@ -72,14 +73,27 @@ def read_inputs(study: Study, reporter: SilentReporter | None = None) -> Inputs:
                 sheet=spec.sheet,
                 declared_units=spec.units,
                 unit_ids=ids,
+                schema=_INPUT_TABLES.get(name),
             )
+            for n in tables[name].attrs.get("notes", []):
+                rep.note(n)
             st.advance()
+    layers = {}
+    given_layers = study.layers.given()
+    if given_layers:
+        with rep.step("reading layers", total=len(given_layers)) as st:
+            for name in given_layers:
+                lspec = study.layers.spec(name)
+                layers[name] = load_layer(study.resolve(lspec.path), name, _LAYER_KINDS[name], layer=lspec.layer)
+                if layers[name].attrs.get("repaired"):
+                    rep.note(f"[layers] {name}: {layers[name].attrs['repaired']} invalid geometries repaired")
+                st.advance()
     with rep.step("checking rasters"):
         rs = rinputs.discover(study)
         notes = rinputs.validate_rasters(study, rs)
     for n in notes:
         rep.note(n)
-    return Inputs(study=study, units=units, tables=tables, rasters=rs, notes=list(rep.messages))
+    return Inputs(study=study, units=units, tables=tables, rasters=rs, layers=layers, notes=list(rep.messages))
 
 
 _VECTOR_SUFFIXES = {".gpkg", ".shp", ".geojson", ".json", ".fgb", ".gml", ".kml"}
@@ -108,6 +122,13 @@ def _read_zone_polygons(path: Path):
     return z[[z.geometry.name]]
 
 
+#: Input tables the analyses declare beyond the contract's, with their schemas.
+_INPUT_TABLES = {t: sch for a in ANALYSES.values() for t, sch in a.input_tables.items()}
+#: Geometry kinds accepted per layer (the union over the analyses reading it).
+_LAYER_KINDS: dict[str, tuple[str, ...]] = {}
+for _a in ANALYSES.values():
+    for _name, _kinds in _a.layers.items():
+        _LAYER_KINDS[_name] = tuple(dict.fromkeys((*_LAYER_KINDS.get(_name, ()), *_kinds)))
 #: The tables some analysis reads (the others are noted as unused).
 _SUPPORTED_TABLES = {t for a in ANALYSES.values() for t in (*a.tables_all, *a.tables_any, *a.optional_tables)}
 
@@ -116,7 +137,8 @@ def plan(study: Study, inputs: Inputs | None = None) -> dict[str, list[str]]:
     """For every analysis, what it lacks (an empty list means it can run)."""
     given = {n for n in TABLE_NAMES if getattr(study.tables, n) is not None}
     rs = inputs.rasters if inputs is not None else rinputs.discover(study)
-    return {name: a.lacks(given, rs) for name, a in ANALYSES.items()}
+    layers = set(study.layers.given())
+    return {name: a.lacks(given, rs, layers) for name, a in ANALYSES.items()}
 
 
 @contextlib.contextmanager

@@ -22,7 +22,8 @@ from ecozone.registry import ANALYSES
 
 DEFAULT_AREA_CRS = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
 
-TABLE_NAMES = (
+#: the contract's own tables (METHODS §0.2); analyses declare more (:attr:`Analysis.input_tables`)
+CORE_TABLE_NAMES = (
     "air",
     "air_daily",
     "water",
@@ -35,6 +36,11 @@ TABLE_NAMES = (
     "energy_units",
     "wwtp",
 )
+TABLE_NAMES = CORE_TABLE_NAMES + tuple(
+    dict.fromkeys(t for a in ANALYSES.values() for t in a.input_tables if t not in CORE_TABLE_NAMES)
+)
+#: vector layers of ``[layers]`` (METHODS §3.0, §4): every layer an analysis declares
+LAYER_NAMES = tuple(dict.fromkeys(name for a in ANALYSES.values() for name in a.layers))
 RASTER_NAMES = ("ndvi", "temperature", "precipitation", "radiation", "landcover")
 
 
@@ -170,7 +176,7 @@ class RasterSpec(Params):
     )
 
 
-class TablesSection(Params):
+class TablesBase(Params):
     """``[tables]``: any subset of the contract's tables (METHODS §0.2)."""
 
     air: Path | TableSpec | None = None
@@ -191,6 +197,46 @@ class TablesSection(Params):
         if v is None or isinstance(v, TableSpec):
             return v
         return TableSpec(path=v)
+
+
+TablesSection = create_model(
+    "TablesSection",
+    __base__=TablesBase,
+    __module__=__name__,
+    __doc__="``[tables]``: the contract's tables and those the analyses declare (METHODS §0.2).",
+    **{name: (Path | TableSpec | None, None) for name in TABLE_NAMES if name not in CORE_TABLE_NAMES},
+)
+
+
+class LayerSpec(Params):
+    """A vector layer given as an inline table: path plus layer name."""
+
+    path: Path = Field(..., description="Any OGR vector file with a CRS.")
+    layer: str | None = Field(None, description="Layer name when the file has several.")
+
+
+class LayersBase(Params):
+    """``[layers]``: vector inputs (rivers, parks, red lines, roads …; METHODS §3.0, §4)."""
+
+    def spec(self, name: str) -> LayerSpec | None:
+        """The layer's spec (a bare path becomes a spec with defaults)."""
+        v = getattr(self, name, None)
+        if v is None or isinstance(v, LayerSpec):
+            return v
+        return LayerSpec(path=v)
+
+    def given(self) -> list[str]:
+        """Names of the layers the study file gives."""
+        return [n for n in type(self).model_fields if getattr(self, n) is not None]
+
+
+LayersSection = create_model(
+    "LayersSection",
+    __base__=LayersBase,
+    __module__=__name__,
+    __doc__="``[layers]``: the vector layers the analyses declare (METHODS §3.0, §4).",
+    **{name: (Path | LayerSpec | None, None) for name in LAYER_NAMES},
+)
 
 
 class RastersSection(Params):
@@ -250,6 +296,7 @@ class StudyBase(Params):
     rasters: RastersSection = Field(default_factory=RastersSection)
     compute: ComputeSection = Field(default_factory=ComputeSection)
     landcover: LandcoverSection = Field(default_factory=LandcoverSection)
+    layers: LayersSection = Field(default_factory=LayersSection)
 
     # set by load_study, not by the file
     root: Path = Field(Path("."), exclude=True, description="Folder of the study file.")

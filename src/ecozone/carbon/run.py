@@ -167,8 +167,8 @@ def run_carbon(inp, rep):
     try:
         # ---------------------------------------------------------- emissions
         em = inp.tables["emissions"][["unit_id", "year", "value_tc"]].rename(columns={"value_tc": "value"})
-        with rep.step("carbon: emissions gap-filling (ARIMA)"):
-            filled = fill_emissions(em, years, p.emissions)
+        with rep.step("carbon: emissions gap-filling (ARIMA / drift / naive, hold-out selection)"):
+            filled = fill_emissions(em, years, p.emissions, cache_dir=inp.cache_dir)
         for _, r in filled.notes.iterrows():
             notes.append(f"emissions of unit {r['unit_id']}: {r['note']}")
         ft = filled.table
@@ -182,8 +182,8 @@ def run_carbon(inp, rep):
         n_filled = int(ce_rows["emissions_filled"].sum())
         if n_filled:
             notes.append(
-                f"carbon: {n_filled} unit-year emission values filled by ARIMA (flagged emissions_filled; "
-                "95 % intervals in carbon_emissions_fill)"
+                f"carbon: {n_filled} unit-year emission values gap-filled (flagged emissions_filled; "
+                "model, hold-out MAPE and 95 % intervals in carbon_emissions_fill)"
             )
         ce = _values_any_level(inp, ce_rows, "ce_tc")
         flag = ce_rows[["unit_id", "year", "emissions_filled"]]
@@ -200,7 +200,7 @@ def run_carbon(inp, rep):
         if len(uncovered):
             notes.append(f"carbon: {len(uncovered)} unit(s) lie outside the raster grid: {list(uncovered)[:10]}")
         veg = load_vegetation_table(p.casa.epsilon_table)
-        lc_table = load_landcover_table(p.landcover_classes, veg["vegetation_type"].tolist())
+        lc_table = load_landcover_table(st.landcover.classes, veg["vegetation_type"].tolist())
         coeffs = load_coefficients(p.coefficients.table)
         pix, ext_rows, coef_rows, rasters = [], [], [], {}
         for y in years:

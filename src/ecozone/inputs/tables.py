@@ -609,6 +609,7 @@ def validate_table(
     where: str,
     declared_units: dict[str, str] | None = None,
     unit_ids: set[str] | None = None,
+    schema: TableSchema | None = None,
 ) -> pd.DataFrame:
     """Validate one table and return it in canonical units.
 
@@ -619,14 +620,15 @@ def validate_table(
     where: the file, for messages.
     declared_units: ``{column: unit}`` from the study file (e.g. ``{"gdp": "1e4 CNY"}``).
     unit_ids: the ids of all units of the study; rows naming others are errors.
+    schema: the table's schema when an analysis declares it (default: the contract's ``SCHEMAS[name]``).
     """
-    if name not in SCHEMAS:
+    if schema is None and name not in SCHEMAS:
         raise InputError(
             f"table '{name}' has no schema in this version of ecozone",
             where=where,
             fix="remove it from [tables]",
         )
-    spec = SCHEMAS[name]
+    spec = schema if schema is not None else SCHEMAS[name]
     if len(df) == 0:
         raise InputError(
             f"the {name} table is empty (no data rows)",
@@ -801,7 +803,13 @@ def load_table(
     sheet: str | int | None = None,
     declared_units: dict[str, str] | None = None,
     unit_ids: set[str] | None = None,
+    schema: TableSchema | None = None,
 ) -> pd.DataFrame:
-    """Read and validate one contract table from a file (see :func:`validate_table`)."""
+    """Read and validate one table from a file (see :func:`validate_table`).
+
+    ``schema``: the table's :class:`TableSchema` when an analysis declares its
+    own input table (:attr:`ecozone.analysis.Analysis.input_tables`).
+    """
     df = read_frame(path, sheet)
-    return validate_table(name, df, where=str(path), declared_units=declared_units, unit_ids=unit_ids)
+    return validate_table(name, df, where=str(path), declared_units=declared_units, unit_ids=unit_ids,
+                          schema=schema)
