@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import math
 
-import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -179,6 +178,7 @@ def test_edge_distances_equal_all_cell_pairs(seed):
 
 
 def test_edge_distances_feed_connectivity_like_networkx():
+    nx = pytest.importorskip("networkx")  # installed with scikit-image
     lab = np.zeros((5, 20), np.int32)
     lab[2, 1], lab[2, 6], lab[2, 11], lab[2, 16] = 1, 2, 3, 4
     d = edge_distances(lab, cellsize=100.0)  # 500 m steps
