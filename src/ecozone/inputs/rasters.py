@@ -28,7 +28,9 @@ from ecozone.grid import Grid
 os.environ.setdefault("GDAL_CACHEMAX", "256")
 
 MONTHLY = ("ndvi", "temperature", "precipitation", "radiation")
-ANNUAL = ("landcover",)
+ANNUAL = ("landcover", "landcover_fine")
+#: rasters read on their own grid, never aligned to the reference grid (METHODS §0.3.1)
+OWN_GRID = ("landcover_fine",)
 CONTINUOUS = set(MONTHLY)
 
 #: plausible ranges after scaling and unit conversion (contract units)
@@ -142,10 +144,15 @@ def _grid_of(path: Path) -> Grid:
     except InputError:
         raise
     except Exception as e:  # noqa: BLE001
-        raise InputError(f"cannot be read as a raster ({e})", where=str(path), fix="give a GDAL raster") from None
+        empty = path.is_file() and path.stat().st_size == 0
+        raise InputError(
+            "the file is empty (0 bytes)" if empty else f"cannot be read as a raster ({e})",
+            where=str(path),
+            fix="give a GeoTIFF or another raster GDAL reads, complete (copy or download it again if it was cut short)",
+        ) from None
 
 
-def _open_one(path: Path, var: str, grid: Grid, chunks: int, spec) -> xr.DataArray:
+def _open_one(path: Path, var: str, grid: Grid, chunks: int | tuple[int, int], spec) -> xr.DataArray:
     """One file as a lazy (y, x) float32/int array on ``grid``, scaled and masked."""
     import rasterio
     import rioxarray
@@ -153,6 +160,7 @@ def _open_one(path: Path, var: str, grid: Grid, chunks: int, spec) -> xr.DataArr
     from rasterio.vrt import WarpedVRT
 
     src_grid = _grid_of(path)
+    cy, cx = chunks if isinstance(chunks, tuple) else (chunks, chunks)
     src = rasterio.open(path)
     file_scale = float(src.scales[0]) if src.scales else 1.0
     file_offset = float(src.offsets[0]) if src.offsets else 0.0
@@ -171,7 +179,7 @@ def _open_one(path: Path, var: str, grid: Grid, chunks: int, spec) -> xr.DataArr
             nodata=nodata,
         )
     da = rioxarray.open_rasterio(
-        obj, chunks={"band": 1, "y": chunks, "x": chunks}, masked=False, mask_and_scale=False, lock=False
+        obj, chunks={"band": 1, "y": cy, "x": cx}, masked=False, mask_and_scale=False, lock=False
     ).isel(band=0, drop=True)
     if var in CONTINUOUS:
         da = da.astype("float32")
@@ -262,7 +270,9 @@ def _check_units_covered(study, rs: RasterSet, units) -> list[str]:
     return []
 
 
-def _convert_unit(da: xr.DataArray, var: str, unit: str | None, year: int, month: int) -> xr.DataArray:
+def _convert_unit(
+    da: xr.DataArray, var: str, unit: str | None, year: int, month: int, where: str | None = None
+) -> xr.DataArray:
     if unit is None:
         return da
     u = unit.strip().lower().replace(" ", "")
@@ -283,7 +293,7 @@ def _convert_unit(da: xr.DataArray, var: str, unit: str | None, year: int, month
         return da * np.float32(0.1)
     raise InputError(
         f"unknown unit {unit!r} declared for {var}",
-        where=f"[rasters] {var}.unit",
+        where=where or f"[rasters] {var}.unit",
         fix={
             "temperature": "use 'C' or 'K'",
             "radiation": "use 'MJ m-2' (monthly total) or 'W m-2' (monthly mean flux)",
@@ -397,6 +407,38 @@ def open_landcover(study, rs: RasterSet, year: int) -> xr.DataArray:
     return da
 
 
+def open_classes(study, rs: RasterSet, var: str, year: int, *, rows: int | None = None) -> xr.DataArray:
+    """Class codes of ``var`` in ``year`` as a lazy (y, x) integer DataArray, read in row stripes.
+
+    ``landcover`` is on the reference grid (warped with nearest neighbour
+    when its file is not); ``landcover_fine`` (METHODS §0.3.1) stays on its
+    own grid, never resampled. ``attrs["grid"]`` is the :class:`Grid` the
+    array is on, ``attrs["nodata"]`` the class nodata code (when declared).
+    With ``rows``, the chunks are ``rows`` full-width rows (for consumers
+    that stream row stripes, e.g. landscape metrics); otherwise
+    ``[compute] chunk_size`` squares.
+    """
+    if var not in ANNUAL:
+        raise InputError(f"{var} is not a class raster", where=f"[rasters] {var}",
+                         fix=f"use one of {', '.join(ANNUAL)}")
+    spec = study.rasters.spec(var)
+    p = rs.paths.get(var, {}).get((year, 0))
+    if spec is None or p is None:
+        raise InputError(
+            f"{var} of {year} is missing",
+            where=_fill(spec.pattern, year, None) if spec is not None else f"[rasters] {var}",
+            fix=f"add the file (or the [rasters] {var} pattern) or remove the year from [study] years",
+        )
+    grid = _grid_of(p) if var in OWN_GRID else rs.grid
+    if grid is None:
+        raise InputError("no reference raster", where="[rasters]", fix="add a landcover pattern")
+    chunks = (int(rows), grid.width) if rows else study.compute.chunk_size
+    da = _open_one(p, var, grid, chunks, spec)
+    da.name = var
+    da.attrs["grid"] = grid
+    return da
+
+
 def _sample(path: Path, max_pixels: int = 4_000_000):
     """The raster's first band, read whole when small, decimated otherwise.
 
@@ -455,7 +497,7 @@ def validate_rasters(study, rs: RasterSet, units=None) -> list[str]:
         yearly_means: dict[int, list[float]] = {}
         for (year, month), p in sorted(files.items()):
             g = _grid_of(p)
-            if rs.grid is not None and g != rs.grid:
+            if rs.grid is not None and g != rs.grid and var not in OWN_GRID:
                 _check_overlap(p, g, rs.grid)
                 grids_differ = True
             arr, step, file_scale, file_offset, file_nodata = _sample(p)
@@ -476,7 +518,8 @@ def validate_rasters(study, rs: RasterSet, units=None) -> list[str]:
             data = data * scale + offset
             vals = np.ma.filled(data, np.nan)
             if spec.unit:
-                vals = np.asarray(_convert_unit(xr.DataArray(vals.astype("float32")), var, spec.unit, year, month))
+                vals = np.asarray(_convert_unit(xr.DataArray(vals.astype("float32")), var, spec.unit, year, month,
+                                                f"{study.source}, key 'rasters.{var}.unit'"))
             finite = np.isfinite(vals)
             if not finite.any():
                 raise InputError(
