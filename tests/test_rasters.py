@@ -221,3 +221,74 @@ def test_packed_integers_for_the_kernel_equal_the_float_path(small_study):
         assert np.array_equal(np.isnan(x), np.isnan(y)) and np.isfinite(x).sum() > x.size // 2
         np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-3)
     assert 100 < np.nanmean(a["npp"].values) < 2000
+
+
+# ---------------------------------------------------------------- coverage, damaged files, patterns
+
+
+def _rewrite(p, fn=lambda a: a, **profile):
+    with rasterio.open(p) as ds:
+        a, prof = ds.read(1), ds.profile
+    prof.update(profile)
+    p.unlink()
+    with rasterio.open(p, "w", **prof) as dst:
+        dst.write(fn(a).astype(prof["dtype"]), 1)
+
+
+def test_rasters_beside_the_units_are_an_error(small_study):
+    for p in sorted(small_study.glob("rasters/*.tif")):
+        _rewrite(p, transform=Affine(RES, 0, X0 + 5, 0, -RES, Y0))
+    st, rs = open_study(small_study)
+    with pytest.raises(InputError) as e:
+        r.validate_rasters(st, rs)
+    assert "lc_2015.tif" in str(e.value) and "the rasters do not cover the units" in str(e.value)
+    assert "covers 0% of the units' extent" in str(e.value)
+
+
+def test_grid_covering_part_of_the_units_is_noted(small_study):
+    """Units 113.0-113.3°E, 30.0-30.2°N; a grid shifted 0.1° east covers (113.3 - 113.08) / 0.3 of their extent
+    in x and (30.2 - 30.0) / 0.2 in y (its top edge 30.22 is above): 73 %."""
+    for p in sorted(small_study.glob("rasters/*.tif")):
+        _rewrite(p, transform=Affine(RES, 0, X0 + 0.1, 0, -RES, Y0))
+    st, rs = open_study(small_study)
+    notes = r.validate_rasters(st, rs)
+    assert "rasters: the reference grid covers 73% of the units' extent" in " ".join(notes)
+    # the same from the Units object
+    from ecozone.inputs.units import build_units
+    from ecozone.study import DEFAULT_AREA_CRS
+
+    from small_study import counties
+
+    u = build_units(counties(), levels={"county": "unit_id"}, area_crs=DEFAULT_AREA_CRS)
+    assert any("covers 73%" in n for n in r.validate_rasters(st, rs, units=u))
+
+
+@pytest.mark.parametrize("rel, keep", [("rasters/pre_2015_04.tif", 0.6), ("rasters/lc_2020.tif", 0.9)])
+def test_truncated_raster_is_named(small_study, rel, keep):
+    p = small_study / rel
+    data = p.read_bytes()
+    p.unlink()
+    p.write_bytes(data[: int(len(data) * keep)])
+    st, rs = open_study(small_study)
+    with pytest.raises(InputError) as e:
+        r.validate_rasters(st, rs)
+    assert p.name in str(e.value) and "damaged or incomplete" in str(e.value)
+
+
+def test_landcover_all_nodata_and_empty_file(small_study):
+    _rewrite(small_study / "rasters/lc_2020.tif", np.zeros_like)
+    st, rs = open_study(small_study)
+    with pytest.raises(InputError, match="lc_2020.tif: raster holds no valid pixel"):
+        r.validate_rasters(st, rs)
+    (small_study / "rasters/sol_2015_02.tif").unlink()
+    (small_study / "rasters/sol_2015_02.tif").write_bytes(b"")
+    with pytest.raises(InputError, match="sol_2015_02.tif: the file is empty"):
+        r._grid_of(small_study / "rasters/sol_2015_02.tif")
+
+
+def test_bad_pattern_names_the_key(small_study):
+    toml = (small_study / "ecozone.toml").read_text().replace("tmp_{year}_{month:02d}", "tmp_{yr}_{month:02d}")
+    (small_study / "ecozone.toml").write_text(toml)
+    with pytest.raises(InputError) as e:
+        r.discover(load_study(small_study))
+    assert "key 'rasters.temperature'" in e.value.where and "unknown field {yr}" in str(e.value)

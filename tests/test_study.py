@@ -84,3 +84,63 @@ def test_template_is_valid_toml_and_a_valid_study():
     # every parameter of the models appears in the template with its default
     for key in ("grade", "t2_constant", "ndvi_extremes", "tn_rivers", "min_observations"):
         assert f"# {key} = " in text
+
+
+# ---------------------------------------------------------------- messages that say what to write
+
+
+@pytest.mark.parametrize("years", [["2015", "2020"], [2015.0], [True], ["2015年"]])
+def test_years_must_be_whole_numbers_without_quotes(years):
+    bad = {**BASE, "study": {"name": "t", "years": years}}
+    with pytest.raises(StudyError) as e:
+        parse_study(bad, Path("/x"))
+    assert "study.years" in e.value.where and "without quotes" in str(e.value)
+    assert "years = [2015, 2020]" in e.value.fix
+    assert "Value error" not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "crs, msg", [("EPSG:99999", "not a CRS that PROJ knows (crs not found: EPSG:99999)"), ("EPSG:4326", "not longitudes")]
+)
+def test_area_crs_must_be_projected_and_known(crs, msg):
+    bad = {**BASE, "study": {"name": "t", "years": [2020], "area_crs": crs}}
+    with pytest.raises(StudyError) as e:
+        parse_study(bad, Path("/x"))
+    assert msg in str(e.value) and "study.area_crs" in e.value.where and "equal-area" in e.value.fix
+    ok = {**BASE, "study": {"name": "t", "years": [2020], "area_crs": "EPSG:6933"}}
+    assert parse_study(ok, Path("/x")).study.area_crs == "EPSG:6933"
+
+
+def test_unknown_key_suggests_the_closest_and_lists_the_section():
+    with pytest.raises(StudyError) as e:
+        parse_study({**BASE, "units": {**BASE["units"], "levles": {}}}, Path("/x"))
+    assert "unknown key 'units.levles'" in str(e.value)
+    assert "did you mean 'levels'?" in e.value.fix and "[units] takes: path, layer, name, levels" in e.value.fix
+    with pytest.raises(StudyError) as e:
+        parse_study({**BASE, "zzz": 1}, Path("/x"))
+    assert "did you mean" not in e.value.fix and "study, units, tables" in e.value.fix
+
+
+def test_type_errors_say_what_to_write():
+    cases = [
+        ({"study": {"name": 5, "years": [2020]}}, "study.name", "double quotes"),
+        ({"compute": {"chunk_size": "big"}}, "compute.chunk_size", "whole number"),
+        ({"units": {**BASE["units"], "levels": ["unit_id"]}}, "units.levels", "give a table"),
+        ({"tables": {"economy": 5}}, "tables.economy", "give a path in double quotes"),
+    ]
+    for extra, key, fix in cases:
+        with pytest.raises(StudyError) as e:
+            parse_study({**BASE, **extra}, Path("/x"))
+        assert key in e.value.where and fix in e.value.fix, (key, str(e.value))
+        assert "<class" not in str(e.value)
+
+
+def test_byte_order_mark_is_read_and_other_encodings_are_named(tmp_path):
+    text = '[study]\nname = "小研究"\nyears = [2020]\n[units]\npath = "u.gpkg"\nlevels = { county = "id" }\n'
+    p = tmp_path / "ecozone.toml"
+    p.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_study(p).study.name == "小研究"
+    p.write_bytes(text.encode("gbk"))
+    with pytest.raises(StudyError) as e:
+        load_study(p)
+    assert "not UTF-8" in str(e.value) and "UTF-8" in e.value.fix

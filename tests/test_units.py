@@ -1,4 +1,5 @@
 import geopandas as gpd
+import pandas as pd
 import pytest
 from pyproj import Geod
 from shapely.geometry import Polygon, box
@@ -144,3 +145,85 @@ def test_english_names_per_level_with_blanks():
     assert "name_en" not in build(counties()).frame.columns
     with pytest.raises(InputError, match=r"\[units\] level_names_en.city"):
         build(counties(), level_names_en={"city": "nope"})
+
+
+# ---------------------------------------------------------------- what is not a units layer
+
+
+def test_table_without_geometry_is_named_with_what_to_give(tmp_path):
+    g = counties()
+    df = g.drop(columns="geometry")
+    df["lon"], df["lat"] = g.geometry.representative_point().x, g.geometry.representative_point().y
+    df.to_csv(tmp_path / "units.csv", index=False)
+    with pytest.raises(InputError) as e:
+        load_units(tmp_path / "units.csv", levels=LEVELS, area_crs=DEFAULT_AREA_CRS)
+    msg = str(e.value)
+    assert "units.csv" in msg and "has no geometry" in msg and "columns lon, lat look like point coordinates" in msg
+    assert "polygon layer" in e.value.fix and "lon/lat points are not units" in e.value.fix
+    # a GeoPackage holding an attribute table next to the polygons: the polygons are named
+    import pyogrio
+
+    pyogrio.write_dataframe(df, tmp_path / "two.gpkg", layer="attributes")
+    pyogrio.write_dataframe(g, tmp_path / "two.gpkg", layer="counties")
+    u = load_units(tmp_path / "two.gpkg", levels=LEVELS, area_crs=DEFAULT_AREA_CRS)  # the one polygon layer
+    assert len(u.of_level("county")) == 6
+    with pytest.raises(InputError) as e:
+        load_units(tmp_path / "two.gpkg", levels=LEVELS, layer="attributes", area_crs=DEFAULT_AREA_CRS)
+    assert "layer 'attributes'" in str(e.value) and "no geometry" in str(e.value) and "counties" in e.value.fix
+    with pytest.raises(InputError, match="has no geometry"):
+        build(pd.DataFrame(df))
+
+
+@pytest.mark.parametrize("make, kind", [(lambda g: g.geometry.representative_point(), "Point"), (lambda g: g.geometry.boundary, "LineString")])
+def test_points_or_lines_are_not_units(make, kind):
+    g = counties()
+    g = g.set_geometry(make(g))
+    with pytest.raises(InputError) as e:
+        build(g)
+    assert f"6 of 6 unit(s) are {kind} geometries, not polygons (units 101, 102, 103, 104, 105, 106)" in str(e.value)
+    g = counties()
+    g.loc[4, "geometry"] = g.geometry[4].representative_point()
+    with pytest.raises(InputError, match="1 of 6 unit\\(s\\) are Point geometries, not polygons \\(units 105\\)"):
+        build(g)
+
+
+def test_polygons_of_a_geometry_collection_are_kept_and_noted():
+    from shapely.geometry import GeometryCollection, LineString
+
+    g = counties()
+    square = g.geometry[0]
+    g.loc[0, "geometry"] = GeometryCollection([square, LineString([(113.0, 30.0), (114.0, 31.0)])])
+    u = build(g)
+    assert any("unit 101: kept the polygons of a geometry collection" in r for r in u.repairs)
+    assert u.finest.geometry[0].equals(square)
+
+
+def test_empty_layer_is_an_error_even_without_crs(tmp_path):
+    g = counties().iloc[:0]
+    g.to_file(tmp_path / "empty.gpkg", driver="GPKG")
+    with pytest.raises(InputError, match="the units layer is empty"):
+        load_units(tmp_path / "empty.gpkg", levels=LEVELS, area_crs=DEFAULT_AREA_CRS)
+    with pytest.raises(InputError, match="the units layer is empty"):
+        build(gpd.GeoDataFrame(counties().iloc[:0]).set_crs(None, allow_override=True))
+
+
+def test_coordinates_that_contradict_the_crs():
+    g = counties().set_crs(3857, allow_override=True)  # lon/lat numbers declared as metres
+    with pytest.raises(InputError) as e:
+        build(g)
+    assert "look like longitudes and latitudes" in str(e.value) and "EPSG:4326" in e.value.fix
+    g = counties().to_crs(3857).set_crs(4326, allow_override=True)  # metres declared as lon/lat
+    with pytest.raises(InputError) as e:
+        build(g)
+    assert "are not longitudes and latitudes" in str(e.value) and "do not reproject" in e.value.fix
+    # correctly declared projected coordinates are fine; areas agree with the lon/lat layer
+    a = build(counties().to_crs(3857)).frame["area_km2"].to_numpy()
+    b = build(counties()).frame["area_km2"].to_numpy()
+    assert a == pytest.approx(b, rel=1e-6)
+
+
+def test_missing_names_stay_empty():
+    g = counties()
+    g.loc[1, "name"] = None
+    u = build(g)
+    assert u.of_level("county")["name"].tolist()[:3] == ["County 101", "", "County 103"]
