@@ -345,3 +345,35 @@ def test_property_other_text_is_rejected_at_its_row(row, text):
     with pytest.raises(InputError) as e:
         v("economy", df)
     assert f"row {row + 2}, column 'population': value {text.strip()!r} is not a number" in str(e.value)
+
+
+def test_title_row_above_the_header_is_named(tmp_path):
+    """A statistical sheet with a title in A1 and the header in row 2."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["2015年各县经济"])
+    ws.append(["unit_id", "year", "gdp", "population"])
+    ws.append(["101", 2015, 5e9, 1000])
+    wb.save(tmp_path / "e.xlsx")
+    with pytest.raises(InputError) as e:
+        load_table("economy", tmp_path / "e.xlsx")
+    assert "column 2 has data but no name in the header (row 1)" in str(e.value)
+    assert "row 2 looks like the header" in e.value.fix
+    # the same table handed over with the title as its only named column
+    df = pd.DataFrame({"2015年各县经济": ["unit_id", "101"], "x": ["year", "2015"], "y": ["gdp", "5e9"], "z": ["population", "1"]})
+    with pytest.raises(InputError) as e:
+        v("economy", df)
+    assert "the header names are in row 2" in e.value.fix
+
+
+def test_bad_date_says_how_to_write_dates():
+    df = pd.DataFrame({"unit_id": ["101", "101"], "date": ["2020-01-01", "2020-13-45"], "pollutant": ["PM2.5"] * 2,
+                       "value": ["35", "—"]})
+    with pytest.raises(InputError) as e:
+        v("air_daily", df)
+    assert "row 3, column 'date': value '2020-13-45' is not a date" in str(e.value) and "YYYY-MM-DD" in e.value.fix
+    df.loc[1, "date"] = "2020-01-02"
+    out = v("air_daily", df)
+    assert np.isnan(out["value"].iloc[1]) and len(out) == 2  # a missing day stays a row (it counts as missing)

@@ -116,6 +116,8 @@ class TableSchema:
     ids: tuple[str, ...] = ("unit_id",)
     # measured columns: a row where all of them are missing says nothing and is left out
     values: tuple[str, ...] = ()
+    # header aliases: a header as users write it (any case; e.g. Chinese) -> the column it means
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _year() -> pa.Column:
@@ -438,13 +440,32 @@ def _check_header(df: pd.DataFrame, where: str) -> pd.DataFrame:
             )
     for k, c in enumerate(cols):
         if c.startswith("Unnamed: ") and not df[c].map(is_missing_marker).all():
+            below = _header_row_below(df)
+            fix = "give every column with data a name in the first row, or delete the column"
+            if below is not None:
+                fix = (f"row {below} looks like the header: delete the title row(s) above it, so that the "
+                       "column names are in row 1")
             raise InputError(
-                f"column {k + 1} has data but no name in the header",
+                f"column {k + 1} has data but no name in the header (row 1)",
                 where=where,
-                fix="give every column with data a name in the first row, or delete the column",
+                fix=fix,
             )
     # empty columns without a name (formatted but unused spreadsheet columns) are no columns
     return df.drop(columns=[c for c in cols if c.startswith("Unnamed: ")])
+
+
+def _header_row_below(df: pd.DataFrame, names: list[str] | None = None) -> int | None:
+    """Spreadsheet row (header = row 1) of a header below title rows: the first of the next ten rows
+    holding ``names`` (most of them), or, without names, text in every cell and no number."""
+    for i in range(min(10, len(df))):
+        vals = [v for v in df.iloc[i].tolist() if not is_missing_marker(v)]
+        text = [_norm_cell(str(v)) for v in vals]
+        if names is not None:
+            if sum(n in text for n in names) >= max(1, (len(names) + 1) // 2):
+                return i + 2
+        elif len(vals) == df.shape[1] and len(vals) >= 2 and not any(_NUMBER.fullmatch(t) for t in text):
+            return i + 2
+    return None
 
 
 #: Chinese (and other common) headers and the contract column they usually mean: used in hints only
@@ -467,7 +488,7 @@ _HEADER_HINTS = {
 
 
 def _header_fix(name: str, spec: TableSchema, df: pd.DataFrame, missing: list[str]) -> str:
-    needed = list(spec.schema.columns)
+    needed = [c for c, cs in spec.schema.columns.items() if cs.required]
     renames = []
     taken: set[str] = set()
     for c in df.columns:
@@ -479,6 +500,9 @@ def _header_fix(name: str, spec: TableSchema, df: pd.DataFrame, missing: list[st
             renames.append(f"{c} → {target}")
             taken.add(target)
     fix = f"the {name} table needs the header names {', '.join(needed)} (METHODS §0.2)"
+    below = _header_row_below(df, missing)
+    if below is not None:
+        return f"the header names are in row {below}: delete the title row(s) above them; " + fix
     if len(df.columns) == 1:
         only = str(df.columns[0])
         for sep, what in ((";", "semicolons"), ("\t", "tabs"), ("，", "full-width commas (，)"), ("|", "bars")):
@@ -487,6 +511,29 @@ def _header_fix(name: str, spec: TableSchema, df: pd.DataFrame, missing: list[st
     if renames:
         fix = f"rename the header(s) {', '.join(renames)}; " + fix
     return fix
+
+
+def _rename_headers(df: pd.DataFrame, spec: TableSchema, where: str) -> pd.DataFrame:
+    """Headers renamed by the schema's header aliases (``TableSchema.headers``, matched after NFKC,
+    without surrounding spaces, ignoring case); a header already named as the column stays."""
+    if not spec.headers:
+        return df
+    alias = {_norm_cell(a): c for a, c in spec.headers.items()}
+    present = set(df.columns)
+    ren: dict[str, str] = {}
+    for h in df.columns:
+        target = alias.get(_norm_cell(str(h)))
+        if target is None or target == h or target in present:
+            continue
+        if target in ren.values():
+            first = next(k for k, v in ren.items() if v == target)
+            raise InputError(
+                f"columns '{first}' and '{h}' both mean '{target}'",
+                where=where,
+                fix=f"keep one of them, or rename the other (the table needs one column '{target}')",
+            )
+        ren[h] = target
+    return df.rename(columns=ren) if ren else df
 
 
 def _apply_aliases(df: pd.DataFrame, col: str, aliases: dict[str, str]) -> pd.DataFrame:
@@ -637,7 +684,9 @@ def validate_table(
         )
     notes = list(df.attrs.get("notes", []))
     df = df.reset_index(drop=True).copy()
-    missing = [c for c in spec.schema.columns if c not in df.columns]
+    df = _rename_headers(df, spec, where)
+    # columns declared required=False may be absent (optional columns of an analysis' table)
+    missing = [c for c, cs in spec.schema.columns.items() if cs.required and c not in df.columns]
     if missing:
         raise InputError(
             f"missing column(s) {', '.join(repr(c) for c in missing)}; columns are: {', '.join(map(str, df.columns))}",
@@ -688,7 +737,7 @@ def validate_table(
     # empty required cells first: the clearest message
     for col in spec.schema.columns:
         colspec = spec.schema.columns[col]
-        if colspec.nullable:
+        if colspec.nullable or col not in df.columns:
             continue
         empty = df[col].map(is_missing_marker)
         if empty.any():
@@ -718,6 +767,12 @@ def validate_table(
                 f"a unit is declared for column '{col}', which has no declarable unit",
                 where=where,
                 fix=f"declare units only for: {', '.join(spec.declared_units) or 'no column of this table'}",
+            )
+        if col not in df.columns:
+            raise InputError(
+                f"a unit is declared for column '{col}', which the table does not have",
+                where=where,
+                fix=f"remove the unit of '{col}' from the study file, or add the column",
             )
         f = table.get(_norm_unit(u))
         if f is None:
@@ -781,6 +836,9 @@ def _schema_error(e: pa.errors.SchemaErrors, spec: TableSchema, df: pd.DataFrame
             if chk.name == "isin":
                 allowed = ", ".join(str(v) for v in chk.statistics["allowed_values"])
         fix = f"use one of: {allowed}"
+    elif head in ("coerce_dtype", "dtype") and "datetime" in str(spec.schema.columns[col].dtype):
+        words = "is not a date"
+        fix = f"write the dates of column '{col}' as YYYY-MM-DD, e.g. 2020-01-31"
     elif head in ("coerce_dtype", "dtype"):
         fix = f"column '{col}' must hold numbers only (no text, units or thousands separators)"
     elif head in ("greater_than_or_equal_to", "greater_than"):
