@@ -227,3 +227,13 @@ def test_missing_names_stay_empty():
     g.loc[1, "name"] = None
     u = build(g)
     assert u.of_level("county")["name"].tolist()[:3] == ["County 101", "", "County 103"]
+
+
+def test_folder_and_shapefile_without_dbf(tmp_path):
+    with pytest.raises(InputError, match="is a folder, not a units file"):
+        load_units(tmp_path, levels=LEVELS, area_crs=DEFAULT_AREA_CRS)
+    counties().to_file(tmp_path / "u.shp")
+    (tmp_path / "u.dbf").unlink()
+    with pytest.raises(InputError) as e:
+        load_units(tmp_path / "u.shp", levels=LEVELS, area_crs=DEFAULT_AREA_CRS)
+    assert "has no attribute columns at all" in str(e.value) and ".dbf" in e.value.fix

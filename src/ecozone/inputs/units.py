@@ -124,6 +124,12 @@ def _read_layer(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         raise InputError(
             "units file not found", where=str(path), fix="correct [units] path in the study file"
         )
+    if path.is_dir() and path.suffix.lower() != ".gdb":  # a File Geodatabase is a folder
+        raise InputError(
+            "is a folder, not a units file",
+            where=str(path),
+            fix="set [units] path to the file of the units, e.g. \"units.gpkg\" or \"counties.shp\"",
+        )
     try:
         listed = pyogrio.list_layers(path)
     except Exception as e:  # noqa: BLE001 - GDAL's message is the useful part
@@ -262,6 +268,13 @@ def build_units(
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     for col, key in needed.items():
         if col not in gdf.columns:
+            if not cols:
+                raise InputError(
+                    f"has no attribute columns at all (it needs '{col}', named by {key})",
+                    where=where,
+                    fix="give the layer its attributes (a Shapefile keeps them in the .dbf beside the .shp: "
+                    "copy all its files together)",
+                )
             raise InputError(
                 f"has no column '{col}' (named by {key}); columns are: {', '.join(cols)}",
                 where=where,
