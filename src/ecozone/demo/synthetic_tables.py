@@ -10,11 +10,12 @@ SYNTHETIC DEMO DATA, generated from the fixed seed of
   rest is shared out by a settlement model: density 550·exp(−z/1000 m)
   persons/km², much denser in small urban districts, per-capita GDP higher in
   districts and lower in mountains; urban districts grow faster.
-- ``emissions``: county CO2 (t CO2), 2000–2020, except that the two counties of
-  Xinyu stop in 2017 like the CEADs county inventory
-  (so the carbon analysis fills their 2020 by ARIMA and flags it; a short
-  list keeps the demo fast, each filled series fitting 27 ARIMA orders):
-  3.4e9 t CO2 in 2017 over the 11 provinces,
+- ``emissions``: county CO2, 1997–2017 (CEADs ends in 2017; the study
+  year 2020 is gap-filled by the carbon analysis, as seed 004 does). REAL
+  for the counties matched to the CEADs county inventory
+  (``ceads_county_co2.csv.gz``, Mt CO2, see ``SOURCES.md`` of this
+  package); SYNTHETIC (labelled ``source = synthetic``, t CO2, 2000–2017)
+  for the rest: 3.4e9 t CO2 in 2017 over the 11 provinces,
   shared by GDP^0.75 × a provincial energy-structure factor × noise, along
   China's aggregate path (rising to a plateau after 2013).
 - ``air``: county annual statistics of the six GB 3095 pollutants (µg/m3, CO
@@ -41,9 +42,8 @@ import pandas as pd
 from ecozone.demo.synthetic import YEARS, rng_for
 
 EMISSION_YEARS = tuple(range(2000, 2021))
-#: cities whose county series stop in 2017 (CEADs-like gap the carbon module must fill)
-GAP_CITIES = ("360500",)  # Xinyu
-GAP_LAST_YEAR = 2017
+#: Last year of the emission series (the CEADs county inventory ends in 2017).
+LAST_EMISSION_YEAR = 2017
 #: China's aggregate CO2 path, 2017 = 1 (shape after CEADs national inventories, rounded).
 # fmt: off
 EMISSION_PATH = (0.36, 0.38, 0.41, 0.47, 0.54, 0.60, 0.66, 0.72, 0.75, 0.79,
@@ -148,10 +148,20 @@ def economy(attrs: pd.DataFrame, anch: pd.DataFrame | None = None) -> pd.DataFra
     return pd.concat(rows).sort_values(["unit_id", "year"], kind="stable").reset_index(drop=True)
 
 
-def emissions(attrs: pd.DataFrame, econ: pd.DataFrame) -> pd.DataFrame:
-    """County CO2 emissions (t CO2) for 2000–2020 (to 2017 in the gap cities).
+def real_emissions() -> pd.DataFrame:
+    """The shipped CEADs county series (``unit_id, year, value``; Mt CO2, 1997–2017)."""
+    path = Path(str(resources.files("ecozone.demo").joinpath("ceads_county_co2.csv.gz")))
+    return pd.read_csv(path, dtype={"unit_id": str})
 
-    Columns ``unit_id, year, value, unit``.
+
+def emissions(attrs: pd.DataFrame, econ: pd.DataFrame) -> pd.DataFrame:
+    """County CO2 emissions: real CEADs series where matched, synthetic elsewhere.
+
+    Columns ``unit_id, year, value, unit, source``: real rows are
+    ``Mt CO2`` 1997–2017 with ``source = "CEADs"``; the other counties get
+    the synthetic series below in ``t CO2`` for 2000–2017 with
+    ``source = "synthetic"``. No county has a value after 2017 (the CEADs
+    inventory ends there), so the carbon analysis fills 2020 for every one.
     """
     rng = rng_for("emissions")
     n = len(attrs)
@@ -176,8 +186,11 @@ def emissions(attrs: pd.DataFrame, econ: pd.DataFrame) -> pd.DataFrame:
     df = df.stack().rename("value").rename_axis(["unit_id", "year"]).reset_index()
     df["value"] = np.round(df["value"]).astype(np.int64)
     df["unit"] = "t CO2"
-    gap = set(attrs.loc[attrs["city_id"].isin(GAP_CITIES), "unit_id"])
-    df = df[~(df["unit_id"].isin(gap) & (df["year"] > GAP_LAST_YEAR))]
+    df["source"] = "synthetic"
+    df = df[df["year"] <= LAST_EMISSION_YEAR]
+    real = real_emissions()
+    real = real[real["unit_id"].isin(set(attrs["unit_id"]))].assign(unit="Mt CO2", source="CEADs")
+    df = pd.concat([df[~df["unit_id"].isin(set(real["unit_id"]))], real], ignore_index=True)
     return df.sort_values(["unit_id", "year"], kind="stable").reset_index(drop=True)
 
 
