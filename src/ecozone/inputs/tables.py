@@ -57,7 +57,17 @@ _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
 
 def is_missing_marker(v) -> bool:
-    """True when a cell is empty or holds one of :data:`MISSING_MARKERS`."""
+    """Whether a table cell means "no value".
+
+    Parameters
+    ----------
+    v: a cell as read (text, a number, None or NaN; no unit).
+
+    Returns
+    -------
+    True for None, NaN and text that is one of :data:`MISSING_MARKERS` after
+    NFKC normalisation, without surrounding spaces, ignoring case.
+    """
     if v is None or v is pd.NA:
         return True
     if isinstance(v, (float, np.floating)):
@@ -68,7 +78,12 @@ def is_missing_marker(v) -> bool:
 
 
 def markers_help() -> str:
-    """The missing-value markers as a user reads them in a message."""
+    """The missing-value markers as a user reads them in a message.
+
+    Returns
+    -------
+    ``"an empty cell or —, ——, …"``: :data:`MISSING_MARKERS`, for the fix of an error message.
+    """
     return "an empty cell or " + ", ".join(m for m in MISSING_MARKERS if m)
 
 _AIR_ALIASES = {
