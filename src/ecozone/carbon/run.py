@@ -22,7 +22,8 @@ Tables written (all keyed by ``level, unit_id, year`` where they are per unit):
 - ``carbon_moran``: global Moran's I per level, variable and year;
 - ``carbon_gravity``: gravity centres of CE and CS per level and year;
 - ``carbon_extremes``: ε_max and NDVI extremes used per vegetation type and year;
-- ``carbon_emissions_fill``: every filled emission value with its 95 % interval and ARIMA order.
+- ``carbon_emissions_fill``: every filled emission value with its 95 % interval, the model chosen
+  (ARIMA, drift or naive) and its hold-out error.
 """
 
 from __future__ import annotations
