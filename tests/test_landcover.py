@@ -53,3 +53,13 @@ def test_carbon_landcover_classes_is_an_alias(tmp_path):
     assert st.landcover.classes == "igbp"
     with pytest.raises(StudyError, match="disagree"):
         parse_study({**BASE, "landcover": {"classes": "resdc"}, "carbon": {"landcover_classes": "clcd"}}, tmp_path)
+
+
+def test_class_table_path_is_relative_to_the_study_and_must_exist(tmp_path):
+    (tmp_path / "my_classes.csv").write_text("code,name,group\n1,Forest,forest\n", encoding="utf-8")
+    st = parse_study({**BASE, "landcover": {"classes": "my_classes.csv"}}, tmp_path)
+    assert st.landcover.classes == str(tmp_path / "my_classes.csv") == st.carbon.landcover_classes
+    assert load_classes(st.landcover.classes)["group"].tolist() == ["forest"]
+    with pytest.raises(StudyError, match="neither a shipped scheme") as e:
+        parse_study({**BASE, "carbon": {"landcover_classes": "modis"}}, tmp_path)
+    assert "landcover.classes" in e.value.where and "igbp" in e.value.fix

@@ -41,7 +41,7 @@ TABLE_NAMES = CORE_TABLE_NAMES + tuple(
 )
 #: vector layers of ``[layers]`` (METHODS §3.0, §4): every layer an analysis declares
 LAYER_NAMES = tuple(dict.fromkeys(name for a in ANALYSES.values() for name in a.layers))
-RASTER_NAMES = ("ndvi", "temperature", "precipitation", "radiation", "landcover")
+RASTER_NAMES = ("ndvi", "temperature", "precipitation", "radiation", "landcover", "landcover_fine", "dem")
 
 
 class StudySection(Params):
@@ -247,6 +247,17 @@ class RastersSection(Params):
     precipitation: str | RasterSpec | None = None
     radiation: str | RasterSpec | None = None
     landcover: str | RasterSpec | None = None
+    landcover_fine: str | RasterSpec | None = Field(
+        None,
+        description="Optional finer land cover (pattern with {year}, classes of [landcover] classes) on "
+        "its own grid, never resampled: serves the landscape metrics and green infrastructure "
+        "(METHODS §0.3.1, §4) where it is given; landcover serves them otherwise.",
+    )
+    dem: str | RasterSpec | None = Field(
+        None,
+        description="Digital elevation model, metres above sea level: one file for all years (no {year}); "
+        "aligned to the reference grid by bilinear resampling (METHODS §7 terrain factors).",
+    )
     reference: str | None = Field(
         None,
         description="Raster whose grid all others are aligned to (default: the land-cover raster "
@@ -479,6 +490,21 @@ def parse_study(data: dict, root: Path, source: Path | None = None) -> Study:
         raise _friendly(errs[0], src) from None
     st.root = root
     st.source = source
+    classes = st.landcover.classes
+    if classes.lower() not in LANDCOVER_SCHEMES:
+        # a class table given as a path is relative to the study file, like every input
+        resolved = str(st.resolve(classes))
+        object.__setattr__(st.landcover, "classes", resolved)
+        carbon = getattr(st, "carbon", None)
+        if carbon is not None:
+            object.__setattr__(carbon, "landcover_classes", resolved)
+        if not Path(resolved).exists():
+            raise StudyError(
+                f"land-cover classes {classes!r} are neither a shipped scheme nor an existing CSV",
+                where=f"{src}, key 'landcover.classes'",
+                fix=f"give one of {', '.join(LANDCOVER_SCHEMES)} or the path of a CSV (code, name, "
+                "vegetation_type, group) relative to the study file",
+            )
     return st
 
 
