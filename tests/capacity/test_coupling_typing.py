@@ -7,6 +7,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import box
 
 from ecozone.capacity.agglomeration import (
@@ -16,8 +18,10 @@ from ecozone.capacity.agglomeration import (
     development_index,
     development_typing,
     entropy_weights,
+    fisher_jenks_breaks,
     minmax,
     normalise,
+    normalise_values,
 )
 from ecozone.capacity.coupling import (
     four_quadrant,
@@ -103,12 +107,43 @@ def test_zone_share_from_polygons():
 def test_minmax_directions():
     assert minmax([10, 20, 30]).tolist() == pytest.approx([0, 0.5, 1])
     assert minmax([10, 20, 30], "-").tolist() == pytest.approx([1, 0.5, 0])
-    assert minmax([7, 7]).tolist() == [0, 0]
+    assert minmax([7, 7]).tolist() == [1, 1]  # all equal → 1 (METHODS §1.6)
+
+
+def test_shifted_normalisation_by_hand():
+    # x' = 0.01 + 0.99·(x − min)/(max − min): 10, 20, 30 → 0.01, 0.01 + 0.99·0.5 = 0.505, 1
+    assert normalise_values([10, 20, 30]).tolist() == pytest.approx([0.01, 0.505, 1.0])
+    assert normalise_values([10, 20, 30], "-").tolist() == pytest.approx([1.0, 0.505, 0.01])
+    # 2, 3, 7: (x − 2)/5 = 0, 0.2, 1 → 0.01, 0.01 + 0.198 = 0.208, 1
+    assert normalise_values([3.0, 7.0, 2.0]).tolist() == pytest.approx([0.208, 1.0, 0.01])
+    assert normalise_values([7, 7, 7]).tolist() == [1, 1, 1]
+    got = normalise_values([10.0, np.nan, 30.0])
+    assert got[0] == pytest.approx(0.01) and np.isnan(got[1]) and got[2] == pytest.approx(1.0)
+    assert normalise_values([10, 20, 30], method="minmax").tolist() == pytest.approx([0, 0.5, 1])
+    with pytest.raises(ParameterError):
+        normalise_values([1, 2], method="zscore")
+
+
+def test_entropy_weights_with_the_shifted_normalisation_by_hand():
+    x = pd.DataFrame({"A": [10.0, 20.0, 30.0], "B": [5.0, 5.0, 9.0]})
+    norm = normalise(x)  # A → 0.01, 0.505, 1; B → 0.01, 0.01, 1
+    assert norm["B"].tolist() == pytest.approx([0.01, 0.01, 1.0])
+
+    def d(col):  # 1 − e with p = x'/Σx', e = −(1/ln 3) Σ p ln p
+        tot = sum(col)
+        return 1 + sum(v / tot * math.log(v / tot) for v in col) / math.log(3)
+
+    d_a, d_b = d([0.01, 0.505, 1.0]), d([0.01, 0.01, 1.0])  # 0.38691, 0.89978
+    w = entropy_weights(norm)
+    assert w["A"] == pytest.approx(d_a / (d_a + d_b))  # 0.30070
+    assert w["A"] == pytest.approx(0.30070, abs=1e-5)
+    u1 = development_index(norm, w)
+    assert u1.tolist() == pytest.approx([0.01, 0.505 * w["A"] + 0.01 * w["B"], 1.0])
 
 
 def test_entropy_weights_hand_example():
     x = pd.DataFrame({"A": [10.0, 20.0, 30.0], "B": [5.0, 5.0, 9.0]})
-    norm = normalise(x)  # A → 0, .5, 1; B → 0, 0, 1
+    norm = normalise(x, method="minmax")  # A → 0, .5, 1; B → 0, 0, 1
     # A: p = 0, 1/3, 2/3; e = −(1/ln 3)(1/3 ln 1/3 + 2/3 ln 2/3); B: p = 0, 0, 1 → e = 0
     e_a = -(1 / math.log(3)) * ((1 / 3) * math.log(1 / 3) + (2 / 3) * math.log(2 / 3))
     d_a, d_b = 1 - e_a, 1.0
@@ -124,10 +159,14 @@ def test_user_weights_and_negative_direction():
     dev = pd.DataFrame({"unit_id": ["P", "Q", "R"], "year": 2016,
                         "gdp": [1.0, 2.0, 3.0], "pollution": [30.0, 20.0, 10.0]})
     out, notes = development_typing(dev, ["gdp", "pollution"], weights={"gdp": 3, "pollution": 1},
-                                    directions={"pollution": "-"})
+                                    directions={"pollution": "-"}, normalisation="minmax")
     # gdp → 0, .5, 1; pollution (less is better) → 0, .5, 1; weights .75/.25
     assert out["dev_index"].tolist() == pytest.approx([0.0, 0.5, 1.0])
     assert notes == []
+    out, _ = development_typing(dev, ["gdp", "pollution"], weights={"gdp": 3, "pollution": 1},
+                                directions={"pollution": "-"})
+    # shifted (default): both → 0.01, 0.505, 1
+    assert out["dev_index"].tolist() == pytest.approx([0.01, 0.505, 1.0])
     with pytest.raises(ParameterError):
         development_typing(dev, ["gdp", "pollution"], directions={"density": "-"})
     with pytest.raises(ParameterError):
@@ -137,8 +176,10 @@ def test_user_weights_and_negative_direction():
 def test_constant_indicator_gets_no_weight_and_a_note():
     dev = pd.DataFrame({"unit_id": ["P", "Q", "R"], "year": 2016, "gdp": [1.0, 2.0, 3.0], "flat": [4.0, 4.0, 4.0]})
     out, notes = development_typing(dev, ["gdp", "flat"])
-    assert out["dev_index"].tolist() == pytest.approx([0.0, 0.5, 1.0])
+    # flat → 1 for every unit (all equal), entropy weight 0; gdp → 0.01, 0.505, 1
+    assert out["dev_index"].tolist() == pytest.approx([0.01, 0.505, 1.0])
     assert "flat" in notes[0]
+    assert "flat=0.000" in out["dev_weights"].iloc[0]
 
 
 def test_classes_by_jenks_and_thresholds():
@@ -149,6 +190,67 @@ def test_classes_by_jenks_and_thresholds():
         "incubating", "incubating", "fast-growing", "fast-growing", "mature", "mature"]
     with pytest.raises(ValueError):
         classify_development(pd.Series([0.1, 0.1, 0.9]))
+
+
+@pytest.mark.parametrize("k", [2, 3, 4])
+def test_natural_breaks_are_mapclassify_fisher_jenks(k):
+    import mapclassify
+
+    cases = [
+        [0.05, 0.1, 0.5, 0.55, 0.95, 1.0],
+        [1.0, 1.0, 1.0, 2.0, 2.0, 9.0, 9.0, 10.0],  # ties, several equally good breaks
+        [3.0, 1.0, 2.0, 2.0, 4.0],
+        list(np.random.default_rng(5).lognormal(size=40)),
+    ]
+    for v in cases:
+        v = np.asarray(v)
+        m = mapclassify.FisherJenks(v, k=k)
+        np.testing.assert_array_equal(fisher_jenks_breaks(v, k), m.bins)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 12), min_size=3, max_size=25), st.integers(2, 4))
+def test_natural_breaks_match_mapclassify_on_any_values(ints, k):
+    import mapclassify
+
+    v = np.asarray(ints, dtype=float) / 4.0
+    if len(np.unique(v)) < k:
+        return
+    m = mapclassify.FisherJenks(v, k=k)
+    b = fisher_jenks_breaks(v, k)
+    np.testing.assert_array_equal(b, m.bins)
+    np.testing.assert_array_equal(np.searchsorted(b, v, side="left"), m.yb)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.integers(2, 9).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(st.floats(-1e6, 1e6), min_size=n, max_size=n), min_size=1, max_size=4),
+            st.lists(st.floats(-5, 5), min_size=n, max_size=n),
+            st.sampled_from(["entropy", "weights"]),
+        )
+    )
+)
+def test_shifted_normalisation_never_gives_zero(data):
+    """With the shifted normalisation no unit gets U1, U2, C or D = 0, and U1,
+    U2 stay in [0.01, 1] (D in [0.1, 1]: its least value is U1 = U2 = 0.01)."""
+    cols, r, how = data
+    n = len(r)
+    dev = pd.DataFrame({"unit_id": [f"G{i}" for i in range(n)], "year": 2020})
+    for j, c in enumerate(cols):
+        dev[f"x{j}"] = c
+    ind = [f"x{j}" for j in range(len(cols))]
+    weights = "entropy" if how == "entropy" else {c: 1.0 + j for j, c in enumerate(ind)}
+    out, _ = development_typing(dev, ind, weights=weights)
+    if len(out) == 0:  # user weights on constant indicators only: no index (said in a note)
+        return
+    u1 = out["dev_index"].to_numpy()
+    u2 = normalise_values(-np.asarray(r))
+    for u in (u1, u2):
+        assert np.all(u >= 0.01 - 1e-12) and np.all(u <= 1 + 1e-12)
+    c, _, d = coupling_coordination(u1, u2)
+    assert np.all(c > 0) and np.all(d >= 0.1 - 1e-12) and np.all(d <= 1 + 1e-12)
 
 
 def test_coupling_degree_is_the_right_formula():

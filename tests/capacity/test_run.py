@@ -113,11 +113,34 @@ def test_quadrants_and_fifth_type(result):
 def test_agglomeration_typing_and_coupling(result):
     cap = result["capacity"]
     g = {u: row(cap, "agglomeration", u) for u in ("G1", "G2", "G3")}
-    # U1 from gdp [3, 1, 2] → 1, 0, 0.5; classes by natural breaks
-    assert [g[u]["dev_index"] for u in g] == pytest.approx([1.0, 0.0, 0.5])
+    # U1 from gdp [3, 1, 2], shifted min–max (default): 0.01 + 0.99·(x − 1)/2 → 1, 0.01, 0.505
+    assert [g[u]["dev_index"] for u in g] == pytest.approx([1.0, 0.01, 0.505])
     assert g["G1"]["type"] == "mature–tied"
     assert g["G2"]["type"] == "incubating–non-overload"
     assert g["G3"]["type"] == "fast-growing–overload"
+    # U2 from −R: R = 0.5, −0.2, 1.0 → −R = −0.5, 0.2, −1 (range 1.2) → 0.01 + 0.99·(0.5/1.2, 1, 0)
+    u2 = {"G1": 0.01 + 0.99 * 0.5 / 1.2, "G2": 1.0, "G3": 0.01}  # 0.4225, 1, 0.01
+    u1 = {"G1": 1.0, "G2": 0.01, "G3": 0.505}
+    for u in g:
+        assert g[u]["env_index"] == pytest.approx(u2[u])
+        c = 2 * math.sqrt(u1[u] * u2[u]) / (u1[u] + u2[u])
+        assert g[u]["coupling_c"] == pytest.approx(c)
+        assert g[u]["coupling_d"] == pytest.approx(math.sqrt(c * 0.5 * (u1[u] + u2[u])))
+    # G1: C = 2·√0.4225/1.4225 = 1.3/1.4225, T = 1.4225/2, so D = √(C·T) = √0.65 = 0.80623
+    assert g["G1"]["coupling_d"] == pytest.approx(math.sqrt(0.65))
+    assert g["G1"]["coupling_grade"] == "good-coordination"
+    # G2, the least developed: C = 0.2/1.01, T = 0.505, D = √0.1 = 0.3162, no longer 0
+    assert g["G2"]["coupling_d"] == pytest.approx(math.sqrt(0.1))
+    assert g["G2"]["coupling_grade"] == "mild-disorder"
+
+
+def test_agglomeration_coupling_with_plain_minmax():
+    p = CapacityParams.model_validate({"coupling": {"normalisation": "minmax"}})
+    cap = run_capacity(hier(), tables(), p)["capacity"]
+    g = {u: row(cap, "agglomeration", u) for u in ("G1", "G2", "G3")}
+    # U1 from gdp [3, 1, 2] → 1, 0, 0.5
+    assert [g[u]["dev_index"] for u in g] == pytest.approx([1.0, 0.0, 0.5])
+    assert g["G3"]["type"] == "fast-growing–overload"  # the same classes as shifted
     # U2 = minmax(−R): R = 0.5, −0.2, 1.0 → −R = −0.5, 0.2, −1 → 0.5/1.2, 1, 0
     u2 = 0.5 / 1.2
     c = 2 * math.sqrt(1.0 * u2) / (1.0 + u2)
@@ -130,11 +153,27 @@ def test_agglomeration_typing_and_coupling(result):
 def test_city_coupling_falls_back_to_gdp_per_capita(result):
     cap = result["capacity"]
     c2 = row(cap, "city", "C2")
-    u1 = (50 - 10) / (200 - 10)
+    # per-capita GDP C1 200, C2 50, C3 90, C4 10 → shifted: 0.01 + 0.99·(50 − 10)/(200 − 10)
+    u1 = 0.01 + 0.99 * 40 / 190  # 0.21842
     assert c2["dev_index"] == pytest.approx(u1)
-    # R: C1 .5, C2 −.2, C3 −.2, C4 1 → U2(C2) = 1
+    assert row(cap, "city", "C4")["dev_index"] == pytest.approx(0.01)
+    # R: C1 .5, C2 −.2, C3 −.2, C4 1 → −R max at C2 → U2(C2) = 1
+    assert c2["env_index"] == pytest.approx(1.0)
     assert c2["coupling_d"] == pytest.approx(math.sqrt(2 * math.sqrt(u1) / (1 + u1) * (u1 + 1) / 2))
     assert "gdp_per_capita" in c2["notes"]
+    d = cap.loc[cap["coupling_d"].notna(), "coupling_d"]
+    assert len(d) >= 7 and (d > 0).all()  # 4 cities and 3 agglomerations, none at 0
+
+
+def test_equal_indices_normalise_to_one():
+    t = tables()
+    t["development"] = pd.DataFrame({"unit_id": ["G1", "G2", "G3"], "year": 2016, "gdp": [3.0, 1.0, 2.0]})
+    # every agglomeration at PM2.5 35 (R = 0) and no water: −R all equal → U2 = 1
+    t["air"]["value"] = 35.0
+    del t["water"]
+    cap = run_capacity(hier(), t)["capacity"]
+    g = cap[cap["level"] == "agglomeration"]
+    assert g["env_index"].tolist() == pytest.approx([1.0, 1.0, 1.0])
 
 
 def test_pollutant_table(result):

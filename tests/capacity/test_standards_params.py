@@ -86,6 +86,7 @@ def test_params_defaults_are_the_papers():
     assert (p.air.critical_threshold, p.water.critical_threshold) == (-0.2, -0.3)
     assert p.water.tn_rivers == "lake_limits"
     assert (p.coupling.regional_gdp, p.coupling.critical_as) == ("total", "non-overload")
+    assert p.coupling.normalisation == "shifted"  # METHODS §1.6 default
     assert (p.typing.weights, p.typing.classes, p.typing.a, p.typing.b) == ("entropy", "jenks", 0.5, 0.5)
     for model in (p.air, p.water, p.coupling, p.typing):
         for name, f in type(model).model_fields.items():
@@ -103,6 +104,7 @@ def test_params_defaults_are_the_papers():
         {"typing": {"classes": [0.6, 0.3]}},
         {"typing": {"weights": {"gdp": -1}}},
         {"coupling": {"regional_gdp": "median"}},
+        {"coupling": {"normalisation": "zscore"}},
         {"air": {"unknown_key": 1}},
     ],
 )

@@ -1,11 +1,14 @@
 """Agglomeration development typing and the coupling coordination degree
 (seed 000 §4; METHODS §1.6).
 
-Development level U1: indicators min–max normalised across the units of one
-level and year (direction per indicator), weighted by the entropy weight
-method or user weights, summed. Classes mature / fast-growing / incubating by
-Fisher–Jenks natural breaks or user thresholds. Environment U2: min–max
-normalised −R over the same units. Coupling coordination:
+Development level U1: indicators normalised across the units of one level
+and year (direction per indicator), weighted by the entropy weight method or
+user weights, summed. Classes mature / fast-growing / incubating by
+Fisher–Jenks natural breaks or user thresholds. Environment U2: −R over the
+same units, normalised as U1's indicators. The normalisation is the shifted
+min–max x' = 0.01 + 0.99·(x − min)/(max − min) (default, so that neither U1
+nor U2 is 0 by construction) or the plain min–max; all values equal give 1.
+Coupling coordination:
 
     C = 2·sqrt(U1·U2) / (U1 + U2),   T = a·U1 + b·U2,   D = sqrt(C·T)
 
@@ -23,23 +26,50 @@ from ecozone.errors import InputError, ParameterError
 
 MATURE, FAST, INCUBATING = "mature", "fast-growing", "incubating"
 CLASSES = (INCUBATING, FAST, MATURE)  # ascending U1
+NORMALISATIONS = ("shifted", "minmax")
+SHIFT = 0.01  # lower end of the shifted min–max (METHODS §1.6)
+
+
+def normalise_values(x, direction: str = "+", method: str = "shifted") -> np.ndarray:
+    """Normalise values across units (dimensionless).
+
+    ``method="minmax"``: x' = (x − min)/(max − min) for direction '+',
+    (max − x)/(max − min) for '−', in [0, 1]; ``"shifted"`` (METHODS §1.6
+    default): x' = 0.01 + 0.99 · that, in [0.01, 1], so that no unit gets 0.
+    All (non-missing) values equal give 1 with either method; missing values
+    stay missing.
+    """
+    if method not in NORMALISATIONS:
+        raise ParameterError(
+            f"unknown normalisation '{method}'", where="[capacity.coupling] normalisation",
+            fix="use 'shifted' or 'minmax'",
+        )
+    x = np.asarray(x, dtype=float)
+    ok = ~np.isnan(x)
+    out = np.full(x.shape, np.nan)
+    if not ok.any():
+        return out
+    lo, hi = x[ok].min(), x[ok].max()
+    if hi == lo:
+        out[ok] = 1.0
+        return out
+    plain = (x - lo) / (hi - lo) if direction == "+" else (hi - x) / (hi - lo)
+    return plain if method == "minmax" else SHIFT + (1.0 - SHIFT) * plain
 
 
 def minmax(x, direction: str = "+") -> np.ndarray:
-    """Min–max normalisation to [0, 1]: (x − min)/(max − min) for '+',
-    (max − x)/(max − min) for '−'. A constant column gives zeros."""
-    x = np.asarray(x, dtype=float)
-    lo, hi = np.nanmin(x), np.nanmax(x)
-    if hi == lo:
-        return np.zeros_like(x)
-    return (x - lo) / (hi - lo) if direction == "+" else (hi - x) / (hi - lo)
+    """Plain min–max normalisation to [0, 1]: (x − min)/(max − min) for '+',
+    (max − x)/(max − min) for '−'. All values equal give 1."""
+    return normalise_values(x, direction, "minmax")
 
 
-def normalise(indicators: pd.DataFrame, directions: dict[str, str] | None = None) -> pd.DataFrame:
-    """Every column min–max normalised (directions default '+')."""
+def normalise(
+    indicators: pd.DataFrame, directions: dict[str, str] | None = None, method: str = "shifted"
+) -> pd.DataFrame:
+    """Every column normalised by :func:`normalise_values` (directions default '+')."""
     directions = directions or {}
     return pd.DataFrame(
-        {c: minmax(indicators[c], directions.get(c, "+")) for c in indicators.columns},
+        {c: normalise_values(indicators[c], directions.get(c, "+"), method) for c in indicators.columns},
         index=indicators.index,
     )
 
@@ -48,18 +78,18 @@ def entropy_weights(norm: pd.DataFrame) -> pd.Series:
     """Entropy weights of the columns of a normalised indicator matrix (units × indicators).
 
     p_ij = x_ij / Σ_i x_ij;  e_j = −(1/ln n) Σ_i p_ij ln p_ij (0·ln 0 = 0);
-    d_j = 1 − e_j;  w_j = d_j / Σ_j d_j. An all-zero column (a constant
-    indicator) carries no information and gets weight 0.
+    d_j = 1 − e_j;  w_j = d_j / Σ_j d_j (dimensionless). A column whose
+    values are all equal (a constant indicator) or all zero carries no
+    information and gets weight 0.
     """
     x = norm.to_numpy(dtype=float)
     n = x.shape[0]
     if n < 2:
         raise ValueError("entropy weights need at least two units")
     col = x.sum(axis=0)
+    flat = (x.max(axis=0) == x.min(axis=0)) | (col <= 0)
     d = np.zeros(x.shape[1])
-    for j in range(x.shape[1]):
-        if col[j] <= 0:
-            continue
+    for j in np.flatnonzero(~flat):
         p = x[:, j] / col[j]
         pl = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0)
         e = -pl.sum() / np.log(n)
@@ -79,13 +109,57 @@ def development_index(norm: pd.DataFrame, weights: pd.Series) -> pd.Series:
     return (norm * w).sum(axis=1).rename("dev_index")
 
 
+def fisher_jenks_breaks(values, k: int = 3) -> np.ndarray:
+    """Upper bounds of ``k`` Fisher–Jenks natural-breaks classes of ``values``.
+
+    Jenks' optimal classification (least within-class sum of squared
+    deviations) computed as :class:`mapclassify.FisherJenks` computes it: the
+    same dynamic programme in float32 with the same choice among equally good
+    breaks, so its classes are mapclassify's. Written out here because
+    importing mapclassify compiles its Numba kernel (seconds); the tests
+    compare the two. The loop over the candidate first members of the last
+    class is vectorised (cumulative sums are sequential, as the loop's).
+    """
+    x = np.sort(np.asarray(values, dtype=float))
+    n = len(x)
+    mat1 = np.zeros((n + 1, k + 1), dtype=np.int32)
+    mat2 = np.zeros((n + 1, k + 1), dtype=np.float32)
+    mat1[1, 1:] = 1
+    mat2[2:, 1:] = np.inf
+    xf = x.astype(np.float32)
+    for ell in range(2, n + 1):
+        vals = xf[ell - 1 :: -1]  # the values from the ell-th down to the first: i3 = ell, ell − 1, …, 1
+        s1 = np.add.accumulate(vals, dtype=np.float32)
+        s2 = np.add.accumulate(vals * vals, dtype=np.float32)
+        w = np.arange(1, ell + 1, dtype=np.float32)
+        v = s2 - (s1 * s1) / w  # within-class squared deviations of x[i3 − 1 : ell]
+        for j in range(2, k + 1):
+            cand = v[: ell - 1] + mat2[ell - 1 : 0 : -1, j - 1]  # i4 = ell − m for m = 1 … ell − 1
+            # the loop takes a candidate when it is ≤ the best so far: the last of the minima wins
+            m = int(np.flatnonzero(cand == cand.min())[-1]) + 1
+            mat1[ell, j] = ell - m + 1
+            mat2[ell, j] = cand[m - 1]
+        mat1[ell, 1] = 1
+        mat2[ell, 1] = v[-1]
+    kclass = np.zeros(k + 1)
+    kclass[k] = x[n - 1]
+    kclass[0] = x[0]
+    last = n
+    for count in range(k, 1, -1):
+        pivot = int(mat1[last, count])
+        kclass[count - 1] = x[pivot - 2]
+        last = pivot - 1
+    return kclass[1:]
+
+
 def classify_development(u1: pd.Series, classes="jenks") -> pd.Series:
     """mature / fast-growing / incubating.
 
     ``classes="jenks"``: Fisher–Jenks natural breaks into three classes
-    (mapclassify), lowest class incubating; needs at least three distinct
-    values. ``classes=[t1, t2]``: U1 < t1 incubating, t1 ≤ U1 < t2
-    fast-growing, U1 ≥ t2 mature.
+    (:func:`fisher_jenks_breaks`; a value belongs to the first class whose
+    upper bound it does not exceed), lowest class incubating; needs at least
+    three distinct values. ``classes=[t1, t2]``: U1 < t1 incubating, t1 ≤ U1
+    < t2 fast-growing, U1 ≥ t2 mature. U1 is dimensionless.
     """
     v = u1.to_numpy(dtype=float)
     if isinstance(classes, str):
@@ -99,9 +173,7 @@ def classify_development(u1: pd.Series, classes="jenks") -> pd.Series:
                 f"natural breaks into three classes need at least three distinct development "
                 f"indices (got {len(np.unique(v))})"
             )
-        import mapclassify
-
-        yb = mapclassify.FisherJenks(v, k=3).yb
+        yb = np.searchsorted(fisher_jenks_breaks(v, 3), v, side="left")
     else:
         t1, t2 = classes
         yb = np.where(v < t1, 0, np.where(v < t2, 1, 2))
@@ -167,11 +239,14 @@ def development_typing(
     *,
     weights="entropy",
     directions: dict[str, str] | None = None,
+    normalisation: str = "shifted",
 ) -> tuple[pd.DataFrame, list[str]]:
     """U1 of the units of one level, per year.
 
-    ``dev``: ``unit_id, year`` + indicator columns (floats). Returns
-    ``(frame unit_id, year, dev_index, weights as text), notes``.
+    ``dev``: ``unit_id, year`` + indicator columns (floats, any units: each
+    is normalised across the units of the year by ``normalisation``, see
+    :func:`normalise_values`). Returns ``(frame unit_id, year, dev_index
+    (dimensionless), weights as text), notes``.
     """
     directions = directions or {}
     unknown = [k for k in directions if k not in indicators]
@@ -196,7 +271,7 @@ def development_typing(
         if len(x) < 2:
             notes.append(f"{yr}: development index needs at least two units with indicators")
             continue
-        norm = normalise(x, directions)
+        norm = normalise(x, directions, normalisation)
         const = [c for c in indicators if np.nanmax(x[c]) == np.nanmin(x[c])]
         if const:
             notes.append(f"{yr}: indicator(s) {', '.join(const)} are equal for all units and carry no weight")

@@ -100,7 +100,8 @@ class WaterParams(Params):
 
 
 class CouplingParams(Params):
-    """``[capacity.coupling]``: four-quadrant coupling of cities (METHODS §1.5)."""
+    """``[capacity.coupling]``: four-quadrant coupling of cities (METHODS §1.5) and the
+    normalisation of the coupling coordination degree's U1 and U2 (§1.6)."""
 
     level: str = Field(
         "city", description="Level whose units are typed by the four quadrants (default 'city')."
@@ -125,7 +126,15 @@ class CouplingParams(Params):
     development_fallback: Literal["gdp_per_capita", "none"] = Field(
         "gdp_per_capita",
         description="Development level U1 of units of the coupling level that have no development "
-        "indicators: min–max normalised per-capita GDP (default) or none (no coupling degree).",
+        "indicators: per-capita GDP normalised as 'normalisation' says (default) or none (no "
+        "coupling degree).",
+    )
+    normalisation: Literal["shifted", "minmax"] = Field(
+        "shifted",
+        description="Normalisation of U1's indicators and of U2 = −R across the units of a level and "
+        "year (§1.6): 'shifted' (default) x' = 0.01 + 0.99·(x − min)/(max − min), so that no unit "
+        "gets U1, U2 or D = 0 by construction; 'minmax' the plain (x − min)/(max − min). All values "
+        "equal give 1.",
     )
 
 

@@ -286,7 +286,8 @@ def run_capacity(units, tables: dict[str, pd.DataFrame], params=None) -> dict[st
         if econ is None:
             messages.append("four-quadrant coupling without economy table: no quadrants")
 
-    # development index, typing and coupling coordination
+    # development index, typing and coupling coordination (U1 and U2 normalised alike, §1.6)
+    norm = p.coupling.normalisation
     cap["dev_index"] = np.nan
     cap["dev_note"] = ""
     dev = tables.get("development")
@@ -306,7 +307,8 @@ def run_capacity(units, tables: dict[str, pd.DataFrame], params=None) -> dict[st
             )
         for lv, sub in dv.groupby("level"):
             u1, notes = ag.development_typing(
-                sub, ind, weights=p.typing.weights, directions=p.typing.directions
+                sub, ind, weights=p.typing.weights, directions=p.typing.directions,
+                normalisation=norm,
             )
             messages.extend(f"development index, {lv}, {n}" for n in notes)
             dev_rows.append(u1.assign(level=lv))
@@ -322,7 +324,7 @@ def run_capacity(units, tables: dict[str, pd.DataFrame], params=None) -> dict[st
         for yr, s in sub.groupby("year"):
             if len(s) >= 2:
                 fb.append(pd.DataFrame({"level": clv, "unit_id": s["unit_id"], "year": yr,
-                                        "dev_index": ag.minmax(s["gdp_per_capita"]),
+                                        "dev_index": ag.normalise_values(s["gdp_per_capita"], "+", norm),
                                         "dev_weights": "gdp_per_capita=1 (fallback)"}))
         if fb:
             dev_u1 = pd.concat([dev_u1, *fb], ignore_index=True)
@@ -341,7 +343,7 @@ def run_capacity(units, tables: dict[str, pd.DataFrame], params=None) -> dict[st
     cap["env_index"] = np.nan
     for _key, s in cap[cap["dev_index"].notna() & cap["r_total"].notna()].groupby(["level", "year"]):
         if len(s) >= 2:
-            cap.loc[s.index, "env_index"] = ag.minmax(-s["r_total"].to_numpy(dtype=float))
+            cap.loc[s.index, "env_index"] = ag.normalise_values(-s["r_total"].to_numpy(dtype=float), "+", norm)
     c, t, d = ag.coupling_coordination(cap["dev_index"], cap["env_index"], p.typing.a, p.typing.b)
     cap["coupling_c"], cap["coupling_t"], cap["coupling_d"] = c, t, d
     gr = ag.coordination_grade(d)
