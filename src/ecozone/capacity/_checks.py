@@ -39,17 +39,35 @@ def require_columns(df: pd.DataFrame, table: str, columns: tuple[str, ...]) -> N
         )
 
 
+def map_distinct(s: pd.Series, f) -> pd.Series:
+    """``s.map(f)`` (as objects) with ``f`` called once per distinct value.
+
+    Columns of one type (text, numbers) are factorised; an object column,
+    whose values may be equal across types (``1 == 1.0 == True``), is mapped
+    value by value.
+    """
+    if s.dtype == object:
+        return s.map(f).astype(object)
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    na = codes < 0
+    vals = [f(v) for v in uniq]
+    vals.append(f(s[na].iloc[0]) if na.any() else None)  # code −1: the column's missing value
+    out = np.empty(len(vals), dtype=object)
+    out[:] = vals
+    return pd.Series(out[codes], index=s.index, dtype=object)
+
+
+def _one_id(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
 def ids(s: pd.Series) -> pd.Series:
     """Ids as stripped strings ("" for empty); integers stored as floats lose their '.0'."""
-
-    def one(v) -> str:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return ""
-        if isinstance(v, float) and v.is_integer():
-            v = int(v)
-        return str(v).strip()
-
-    return s.map(one).astype(object)
+    return map_distinct(s, _one_id)
 
 
 def numeric(df: pd.DataFrame, column: str, table: str, *, allow_missing: bool = False,

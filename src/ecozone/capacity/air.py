@@ -19,6 +19,7 @@ from ecozone.capacity._checks import (
     ids,
     join_notes,
     known_values,
+    map_distinct,
     no_duplicates,
     numeric,
     require_columns,
@@ -44,8 +45,7 @@ def _to_canonical(df: pd.DataFrame, value: pd.Series, table: str) -> pd.Series:
     """Values in µg/m³ (CO in mg/m³) using the table's ``unit`` column when it has one."""
     if "unit" not in df.columns:
         return value
-    u = df["unit"].map(_norm_unit)
-    f = u.map(_UNIT_FACTOR_TO_UG)
+    f = map_distinct(df["unit"], lambda v: _UNIT_FACTOR_TO_UG.get(_norm_unit(v), np.nan)).astype(float)
     bad = f.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
@@ -236,7 +236,8 @@ def air_pollutant_index(conc: pd.DataFrame, limits: pd.Series | pd.DataFrame) ->
     out = conc.copy()
     if isinstance(limits, pd.DataFrame):
         lim = limits.set_index(["year", "pollutant"])["limit"]
-        out["limit"] = pd.Series(list(zip(out["year"], out["pollutant"], strict=True)), index=out.index).map(lim)
+        pos = lim.index.get_indexer(pd.MultiIndex.from_arrays([out["year"], out["pollutant"]]))
+        out["limit"] = np.where(pos >= 0, lim.to_numpy(dtype=float)[pos], np.nan)
     else:
         out["limit"] = out["pollutant"].map(limits)
     miss = out["limit"].isna()
@@ -265,15 +266,19 @@ def air_area_index(pidx: pd.DataFrame) -> pd.DataFrame:
     p = p.sort_values(["unit_id", "year", "r", "_o"], ascending=[True, True, False, True])
     g = p.groupby(["unit_id", "year"], sort=True)
     first = g.first()
+    # pollutants present as bits (PM2.5 = 1, PM10 = 2, …); the missing ones spelt out per bit pattern
+    bit = p["pollutant"].map({x: 1 << i for i, x in enumerate(AIR_POLLUTANTS)}).fillna(0).astype(np.int64)
+    seen = p.assign(_bit=bit).drop_duplicates(["unit_id", "year", "pollutant"])
+    bits = seen.groupby(["unit_id", "year"], sort=True)["_bit"].sum().reindex(first.index)
+    spelt = [",".join(x for i, x in enumerate(AIR_POLLUTANTS) if not b >> i & 1) for b in range(1 << len(AIR_POLLUTANTS))]
     out = pd.DataFrame(
         {
             "r_air": first["r"],
             "n_pollutants": g.size(),
             "air_primary": first["pollutant"],
-            "air_missing": g["pollutant"].agg(
-                lambda s: ",".join(x for x in AIR_POLLUTANTS if x not in set(s))
-            ),
-        }
+            "air_missing": np.asarray(spelt, dtype=object)[bits.to_numpy()],
+        },
+        index=first.index,
     ).reset_index()
     out["year"] = out["year"].astype(int)
     return out
@@ -351,8 +356,12 @@ def air_index_by_level(conc_levels: pd.DataFrame, limits) -> tuple[pd.DataFrame,
     parts = []
     for lv, sub in pidx.groupby("level", sort=False):
         a = air_area_index(sub)
-        notes = sub.groupby(["unit_id", "year"])["note"].agg(lambda s: join_notes(*s))
-        a["air_note"] = pd.Series(list(zip(a["unit_id"], a["year"], strict=True))).map(notes).fillna("").to_numpy()
+        noted = sub[sub["note"].fillna("").astype(str).str.strip() != ""]  # join_notes drops empty notes
+        notes = noted.groupby(["unit_id", "year"])["note"].agg(lambda s: join_notes(*s))
+        pos = notes.index.get_indexer(pd.MultiIndex.from_arrays([a["unit_id"], a["year"]])) if len(notes) else None
+        a["air_note"] = (
+            np.where(pos >= 0, notes.to_numpy(dtype=object)[pos], "") if pos is not None else ""
+        )
         parts.append(a.assign(level=lv))
     units = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["level", "unit_id", "year", "r_air", "n_pollutants", "air_primary", "air_missing", "air_note"]

@@ -48,7 +48,7 @@ class Hierarchy:
     @classmethod
     def from_units(cls, units) -> Hierarchy:
         """From an :class:`ecozone.inputs.units.Units`."""
-        links = {lv: units.members(units.parents[lv], lv) for lv in units.levels[1:]}
+        links = {lv: _members(units, units.parents[lv], lv) for lv in units.levels[1:]}
         frame = units.frame
         lo = frame.drop_duplicates("unit_id", keep="first")  # frame lists levels finest first
         level_of = pd.Series(lo["level"].to_numpy(), index=lo["unit_id"].astype(str).to_numpy())
@@ -112,14 +112,17 @@ class Hierarchy:
     def up(self, ids, from_level: str, to_level: str) -> np.ndarray:
         """Id at ``to_level`` of units of ``from_level`` ("" where none, or where
         ``from_level`` is not on the nesting chain of ``to_level``)."""
-        cur = pd.Series(np.asarray(ids, dtype=object))
+        ids = np.asarray(ids, dtype=object)
         ch = self.chain(to_level)
         if from_level not in ch:
-            return np.full(len(cur), "", dtype=object)
+            return np.full(len(ids), "", dtype=object)
+        codes, uniq = pd.factorize(ids)  # each distinct id is looked up once
+        cur = pd.Series(np.asarray(uniq, dtype=object))
         path = ch[: ch.index(from_level)][::-1]  # levels above from_level, upwards
         for lv in path:
             cur = cur.map(self.links[lv]).fillna("")
-        return cur.to_numpy(dtype=object)
+        out = np.append(cur.to_numpy(dtype=object), "")  # code −1 (a missing id): none
+        return out[codes]
 
     def members(self, level: str, member_level: str) -> pd.Series:
         """Every unit of ``member_level`` → its unit at ``level`` (only those lying in one)."""
@@ -130,13 +133,30 @@ class Hierarchy:
 
     def to_level(self, ids: pd.Series, level: str) -> np.ndarray:
         """For ids of any level, the id at ``level`` ("" where not on its chain or in none)."""
-        ids = pd.Series(np.asarray(ids, dtype=object))
-        lv_of = ids.map(self.level_of)
-        out = np.full(len(ids), "", dtype=object)
+        codes, uniq = pd.factorize(np.asarray(ids, dtype=object))  # each distinct id once
+        uniq = pd.Series(np.asarray(uniq, dtype=object))
+        lv_of = uniq.map(self.level_of)
+        res = np.full(len(uniq) + 1, "", dtype=object)  # the last: code −1 (a missing id)
         for lv in pd.unique(lv_of.dropna()):
-            m = (lv_of == lv).to_numpy()
-            out[m] = self.up(ids[m].to_numpy(), lv, level)
-        return out
+            m = np.append((lv_of == lv).to_numpy(), False)
+            res[m] = self.up(uniq[m[:-1]].to_numpy(), lv, level)
+        return res[codes]
+
+
+def _members(units, level: str, upper_level: str) -> pd.Series:
+    """``units.members(level, upper_level)``, computed per unit only where its
+    finest members lie in more than one unit of ``upper_level`` (never along a
+    nesting chain): elsewhere the one upper id is the most common."""
+    f = units.finest[units.finest[level] != ""]
+    g = f.groupby(level)[upper_level]
+    n = g.nunique(dropna=False)
+    if (n <= 1).all():
+        s = g.first()
+        s.index.name = level
+        s.name = upper_level
+        return s
+    s = units.members(level, upper_level)
+    return s
 
 
 def weighted_mean_up(

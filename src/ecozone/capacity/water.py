@@ -18,7 +18,14 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from ecozone.capacity._checks import ids, no_duplicates, numeric, require_columns, where
+from ecozone.capacity._checks import (
+    ids,
+    map_distinct,
+    no_duplicates,
+    numeric,
+    require_columns,
+    where,
+)
 from ecozone.capacity.hierarchy import Hierarchy
 from ecozone.capacity.params import WATER_POLLUTANTS
 from ecozone.capacity.standards import WATER_CLASSES
@@ -66,7 +73,7 @@ def check_water(water: pd.DataFrame, *, table: str = "water") -> pd.DataFrame:
         if empty.any():
             i = int(np.flatnonzero(empty.to_numpy())[0])
             raise InputError("the cell is empty", where=where(table, col, df, i), fix=f"give every row its {col}")
-    tc = df["target_class"].map(_norm)
+    tc = map_distinct(df["target_class"], _norm)
     empty = tc == ""
     if empty.any():
         i = int(np.flatnonzero(empty.to_numpy())[0])
@@ -75,7 +82,7 @@ def check_water(water: pd.DataFrame, *, table: str = "water") -> pd.DataFrame:
             where=where(table, "target_class", df, i),
             fix="give every monitored section its target water-quality class (I–V of GB 3838-2002)",
         )
-    tc = tc.map(lambda t: _CLASS.get(t.lower(), t.upper()))
+    tc = map_distinct(df["target_class"], lambda v: _CLASS.get(_norm(v).lower(), _norm(v).upper()))
     bad = ~tc.isin(WATER_CLASSES)
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
@@ -84,7 +91,7 @@ def check_water(water: pd.DataFrame, *, table: str = "water") -> pd.DataFrame:
             where=where(table, "target_class", df, i),
             fix="use one of I, II, III, IV, V (GB 3838-2002 classes)",
         )
-    wb = df["waterbody"].map(_norm).map(lambda t: _WATERBODY.get(t.lower(), ""))
+    wb = map_distinct(df["waterbody"], lambda v: _WATERBODY.get(_norm(v).lower(), ""))
     bad = wb == ""
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
@@ -93,7 +100,7 @@ def check_water(water: pd.DataFrame, *, table: str = "water") -> pd.DataFrame:
             where=where(table, "waterbody", df, i),
             fix="use 'river' or 'lake' (lakes and reservoirs)",
         )
-    pol = df["pollutant"].map(_norm).map(lambda t: _POLLUTANT.get(t.lower(), ""))
+    pol = map_distinct(df["pollutant"], lambda v: _POLLUTANT.get(_norm(v).lower(), ""))
     bad = pol == ""
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
