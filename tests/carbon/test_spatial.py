@@ -8,6 +8,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import box
 
 from ecozone.carbon.params import SpatialParams
@@ -205,3 +207,155 @@ def test_island_is_noted_once_with_its_name_and_gets_no_local_statistic():
     isle = lo[lo["unit_id"] == "isle"]
     assert len(isle) == 4 and isle["lisa_i"].isna().all()
     assert len(lo) == 10 * 4 - 1
+
+
+# ------------------------------------------------------------------ speed-ups give the plain results
+
+
+def _queen_sets(w):
+    return {k: set(v) for k, v in w.neighbors.items()}
+
+
+def test_queen_neighbours_are_libpysal_queen():
+    from libpysal.weights import Queen
+    from shapely.geometry import MultiPolygon, Polygon
+
+    g = lattice(4, 5)
+    # a cell with a hole, a two-part unit touching the lattice at one corner only, and a
+    # cell whose shared corner is written with −0.0 in one polygon and 0.0 in the other
+    holed = Polygon(
+        [(50_000, -10_000), (60_000, -10_000), (60_000, 0), (50_000, 0)],
+        [[(52_000, -8_000), (58_000, -8_000), (58_000, -2_000), (52_000, -2_000)]],
+    )
+    two = MultiPolygon([box(50_000, -50_000, 60_000, -40_000), box(80_000, -50_000, 90_000, -40_000)])
+    neg = Polygon([(-10_000, 0.0), (-0.0, 0.0), (-0.0, 10_000), (-10_000, 10_000)])
+    extra = gpd.GeoDataFrame({"unit_id": ["holed", "two", "neg"]}, geometry=[holed, two, neg], crs=AEA)
+    g = pd.concat([g, extra], ignore_index=True)
+    ours = contiguity_weights(g, "queen")
+    ref = Queen.from_dataframe(g, ids=g["unit_id"].tolist(), use_index=False, silence_warnings=True)
+    assert ours.id_order == ref.id_order == g["unit_id"].tolist()
+    assert _queen_sets(ours) == _queen_sets(ref)
+    assert _queen_sets(ours)["two"] == {"r3c4"}  # corner (50 km, −40 km) of the last row's last cell
+    assert "neg" in _queen_sets(ours)["r0c0"]
+    assert _queen_sets(ours)["holed"] == {"r0c4", "r1c4"}
+    assert ours.islands == []
+    assert all(abs(sum(ours.weights[k]) - 1) < 1e-12 for k in ours.id_order)  # row-standardised
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.booleans(), min_size=30, max_size=30))
+def test_queen_on_any_set_of_cells_is_libpysal_queen(keep):
+    from libpysal.weights import Queen
+
+    g = lattice(5, 6)
+    g = g[np.asarray(keep)].reset_index(drop=True)
+    if len(g) < 2:
+        return
+    ours = contiguity_weights(g, "queen")
+    ref = Queen.from_dataframe(g, ids=g["unit_id"].tolist(), use_index=False, silence_warnings=True)
+    assert _queen_sets(ours) == _queen_sets(ref)
+    assert sorted(ours.islands) == sorted(ref.islands)
+
+
+def _with_island():
+    g = lattice(4, 4)
+    island = gpd.GeoDataFrame(
+        {"unit_id": ["isle"], "row": [9], "col": [9]},
+        geometry=[box(100_000.0, 100_000.0, 110_000.0, 110_000.0)],
+        crs=AEA,
+    )
+    return pd.concat([g, island], ignore_index=True)
+
+
+def test_global_p_value_is_esdas_own_permutation_loop():
+    import esda
+
+    g = _with_island()
+    y = np.random.default_rng(7).lognormal(size=len(g))
+    w = contiguity_weights(g, "queen")
+    saved = np.random.get_state()
+    try:
+        for seed in (12345, 3):
+            before = np.random.get_state()[1].copy()
+            ours = global_moran(y, w, permutations=499, seed=seed)
+            np.testing.assert_array_equal(np.random.get_state()[1], before)  # NumPy's global generator untouched
+            np.random.seed(seed)
+            ref = esda.Moran(y, w, permutations=499)
+            assert ours["p_sim"] == ref.p_sim
+            assert ours["moran_i"] == ref.I
+    finally:
+        np.random.set_state(saved)
+    assert np.isnan(global_moran(y, w, permutations=0)["p_sim"])
+
+
+def _plain_conditional_p(v, w, weights, permutations, seed):
+    """The documented algorithm, one unit at a time (the pre-Numba formulation)."""
+    n = v.size
+    idx = {k: i for i, k in enumerate(w.id_order)}
+    cards = [len(w.neighbors[k]) for k in w.id_order]
+    kmax = min(max(cards), n - 1)
+    scale = float(np.abs(v - v.mean()).max()) or 1.0
+    perm = np.argsort(np.random.default_rng(seed).random((permutations, n - 1)), axis=1)[:, :kmax]
+    out = np.full(n, np.nan)
+    for i, k in enumerate(w.id_order):
+        if cards[i] == 0:
+            continue
+        nb = [idx[j] for j in w.neighbors[k]]
+        wi = np.asarray(weights[i], dtype=float)
+        obs = float(v[nb] @ wi)
+        ids = perm[:, : cards[i]].copy()
+        ids[ids >= i] += 1
+        sims = v[ids] @ wi
+        larger = int(np.count_nonzero(sims >= obs - 1e-9 * scale * float(np.abs(wi).sum())))
+        larger = min(larger, permutations - larger)
+        out[i] = (larger + 1.0) / (permutations + 1.0)
+    return out
+
+
+def test_permutation_kernel_gives_the_plain_p_values():
+    from ecozone.carbon.spatial import conditional_permutation_p
+
+    g = _with_island()
+    w = contiguity_weights(g, "queen")
+    rng = np.random.default_rng(11)
+    for y in (rng.normal(size=len(g)), np.round(rng.uniform(0, 4, len(g)))):  # the second with many ties
+        for weights in ([np.asarray(w.weights[k]) for k in w.id_order],
+                        [np.ones(len(w.neighbors[k])) for k in w.id_order]):
+            ours = conditional_permutation_p(y, w, weights, 299, 5)
+            ref = _plain_conditional_p(y, w, weights, 299, 5)
+            np.testing.assert_array_equal(ours, ref)
+    assert np.isnan(ours[-1])  # the island
+
+
+def test_missing_values_use_the_contiguity_of_the_units_with_values():
+    g = _with_island()
+    rng = np.random.default_rng(2)
+    t = pd.DataFrame({"unit_id": g["unit_id"], "year": 2020, "cb": rng.normal(size=len(g))})
+    t.loc[t["unit_id"].isin(["r1c1", "r0c1", "r1c0"]), "cb"] = np.nan  # r0c0 loses all its neighbours
+    p = SpatialParams(permutations=199, seed=8)
+    gl, lo, notes = spatial_autocorrelation(g, t, ["cb"], p)
+    sub = g[~g["unit_id"].isin(["r1c1", "r0c1", "r1c0"])]
+    w = contiguity_weights(sub, "queen")  # built for the subset directly
+    y = t.set_index("unit_id").loc[w.id_order, "cb"].to_numpy()
+    ref = global_moran(y, w, 199, 8)
+    assert gl.iloc[0]["moran_i"] == ref["moran_i"] and gl.iloc[0]["p_sim"] == ref["p_sim"]
+    lm = local_moran(y, w, 199, 8)
+    hs = hot_spots(y, w, 199, 8)
+    lo = lo.set_index("unit_id").loc[w.id_order]
+    np.testing.assert_array_equal(lo["lisa_i"].to_numpy(), lm["lisa_i"].to_numpy())
+    np.testing.assert_array_equal(lo["lisa_p"].to_numpy(), lm["p_sim"].to_numpy())
+    np.testing.assert_array_equal(lo["gi_star_z"].to_numpy(), hs["gi_star_z"].to_numpy())
+    np.testing.assert_array_equal(lo["gi_p"].to_numpy(), hs["p_sim"].to_numpy())
+    assert lo.loc["r0c0", "cluster"] == "island" and lo.loc["isle", "spot"] == "island"
+    assert "r0c0" in notes[0] and "isle" in notes[0]
+
+
+def test_seeded_results_repeat_and_depend_on_the_seed():
+    g = lattice(5, 5)
+    t = pd.DataFrame({"unit_id": g["unit_id"], "year": 2020, "cb": np.random.default_rng(4).normal(size=25)})
+    a = spatial_autocorrelation(g, t, ["cb"], SpatialParams(permutations=99, seed=1))
+    b = spatial_autocorrelation(g, t, ["cb"], SpatialParams(permutations=99, seed=1))
+    c = spatial_autocorrelation(g, t, ["cb"], SpatialParams(permutations=99, seed=2))
+    pd.testing.assert_frame_equal(a[0], b[0])
+    pd.testing.assert_frame_equal(a[1], b[1])
+    assert not np.array_equal(a[1]["lisa_p"].to_numpy(), c[1]["lisa_p"].to_numpy())
