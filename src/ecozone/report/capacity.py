@@ -61,6 +61,8 @@ def _method(ctx: Context, cap: pd.DataFrame) -> str:
     air_std = "; ".join(stds) or f"{air.get('standard', 'GB3095-2012')} grade {air.get('grade', 'II')}"
     if L.lang == "zh":
         air_std = air_std.replace("grade II", "二级").replace("grade I", "一级")
+    # results written before the parameter existed used the plain min–max
+    norm = L(f"method.capacity_norm.{coup.get('normalisation', 'minmax')}")
     return L(
         "method.capacity",
         air_standard=air_std,
@@ -71,7 +73,7 @@ def _method(ctx: Context, cap: pd.DataFrame) -> str:
         regional_gdp=L(f"word.{coup.get('regional_gdp', 'total')}"),
         critical_as=L(f"word.{coup.get('critical_as', 'non-overload')}"),
         zone_share=coup.get("zone_share", 0.5),
-    )
+    ) + ("" if L.lang == "zh" else " ") + norm
 
 
 def _state_maps(ctx: Context, cap: pd.DataFrame, years: list[int]) -> list[Figure | None]:
