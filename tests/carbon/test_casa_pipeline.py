@@ -145,7 +145,7 @@ def test_unknown_landcover_code_is_a_parameter_error(bad_code):
             CarbonParams(),
         )
     assert str(bad_code) in e.value.what
-    assert "landcover_classes" in e.value.fix
+    assert "[landcover] classes" in e.value.fix and "[landcover] classes" in e.value.where
     with pytest.raises(ParameterError, match=str(bad_code)):
         casa_arrays(ndvi, t, p, sol, lc, CarbonParams())
 

@@ -223,7 +223,7 @@ def check_landcover_codes(
         types = load_vegetation_table()["vegetation_type"].tolist()
         raise ParameterError(
             f"land-cover code(s) {shown} of the landcover rasters are not in the '{spec}' table",
-            where=f"[carbon] landcover_classes = {spec!r}",
+            where=f"[landcover] classes = {spec!r}",
             fix=_LANDCOVER_FIX.format(types=types)
             + "; declare a fill value as nodata in [rasters.landcover] or map it to 'nodata'",
         )
