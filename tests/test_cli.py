@@ -222,8 +222,10 @@ def test_bad_input_leaves_outputs_intact(ran, case):
 
 
 def test_only_unknown_and_lacking_analysis(ran):
+    res = invoke("run", ran, "--only", "nosuch")
+    assert res.exit_code == 1 and "unknown analysis nosuch" in res.output
     res = invoke("run", ran, "--only", "parks")
-    assert res.exit_code == 1 and "unknown analysis parks" in res.output
+    assert res.exit_code == 1 and "'parks' cannot run: it lacks table 'parks'" in res.output
     edit_toml(ran, 'air = "air.csv"\nwater = "water.csv"\n', "")
     res = invoke("run", ran, "--only", "capacity")
     assert res.exit_code == 1 and "capacity' cannot run" in res.output and "air" in res.output

@@ -61,9 +61,24 @@ def test_demo_manifest_and_label(demo):
     out, _ = demo
     m = json.loads((out / "manifest.json").read_text())
     assert m["synthetic"] is True and m["label"] == "synthetic demo data"
-    assert set(m["analyses"]) == {"capacity", "carbon"}
+    assert set(m["analyses"]) == {"capacity", "carbon", "parks", "green"}
     assert any(k.endswith("units.gpkg") for k in m["inputs"])
     assert len(m["inputs"]) > 190  # units + 6 tables + 4 years x (48 monthly + 1 land cover)
     about = pyogrio.read_dataframe(out / "results.gpkg", layer="about").set_index("key")["value"]
     assert about["data"] == "synthetic demo data"
     assert m["timings_s"]["total"] < 120
+
+
+def test_demo_parks(demo):
+    """50 synthetic parks: 48 placed, one geocoder fallback outside its province, one without coordinates."""
+    out, _ = demo
+    parks = pyogrio.read_dataframe(out / "results.gpkg", layer="parks")
+    assert len(parks) == 50
+    assert parks["location_check"].value_counts().to_dict() == {"ok": 48, "outside_province": 1, "no_location": 1}
+    assert ((parks["within_1km"] == 1) & (parks["is_chemical"] == 1)).sum() >= 5  # chemical parks by the rivers
+    years = pyogrio.read_dataframe(out / "results.gpkg", layer="parks_year")
+    assert sorted(years["year"].unique()) == list(range(2015, 2021)) and years["gdi"].between(0, 100).all()
+    layers = dict(pyogrio.list_layers(out / "results.gpkg"))
+    assert layers["parks_map"] == "Point" and layers["parks_rivers"] in ("LineString", "MultiLineString")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="sec-parks"' in html and (out / "figures" / "parks_map.png").is_file()

@@ -56,7 +56,9 @@ def test_every_schema_is_well_formed():
             for c in s.columns:
                 assert c.dtype in DTYPES
                 assert c.en and c.zh, f"{table}.{c.name} needs English and Chinese labels"
-            for k in ("level", "unit_id", "year"):
+            # a table keyed by its own id (park_id, wwtp_id …) carries level and unit_id as attributes
+            own_id = any(c.key and c.name.endswith("_id") and c.name != "unit_id" for c in s.columns)
+            for k in ("year",) if own_id else ("level", "unit_id", "year"):
                 if k in s:
                     assert s[k].key, f"{table}.{k} should be a key"
             if "year" in s:
@@ -159,6 +161,74 @@ def test_carbon_tables_have_their_declared_types(small_study, tmp_path):
     res = run_study(small_study, out=tmp_path / "out", only=["carbon"], report=False)
     checked = _check_types(tmp_path / "out", res.tables)
     assert {"carbon", "carbon_zones", "carbon_extremes"} <= set(checked)
+
+
+PARKS_OPTIONAL = ("energy_units", "wwtp", "layer parks")
+PARKS_TABLES = {"parks", "parks_year", "parks_groups", "parks_industries", "parks_wwtp", "parks_map", "parks_rivers"}
+
+
+def _conform_parks(tables: dict[str, pd.DataFrame]) -> None:
+    for name, df in tables.items():
+        geom = getattr(df, "_geometry_column_name", None)
+        attrs = pd.DataFrame(df.drop(columns=geom)) if geom in df.columns else df
+        conform(attrs, SCHEMAS[name], strict=True)  # every column declared, every value fits its type
+
+
+@pytest.fixture(scope="module")
+def parks_inputs(tmp_path_factory):
+    """The small parks study with every input (point and polygon parks), read once."""
+    from parks_study import write_parks_study
+
+    from ecozone.run import read_inputs
+    from ecozone.study import load_study
+
+    root = tmp_path_factory.mktemp("parks-schema") / "study"
+    return read_inputs(load_study(write_parks_study(root, polygons=True)))
+
+
+@pytest.mark.parametrize("given", [c for k in range(len(PARKS_OPTIONAL) + 1)
+                                   for c in itertools.combinations(PARKS_OPTIONAL, k)],
+                         ids=lambda g: "+".join(g).replace(" ", "-") or "parks+park_year+rivers")
+def test_parks_tables_conform_with_each_subset_of_optional_inputs(parks_inputs, given):
+    import dataclasses
+
+    from ecozone.progress import SilentReporter
+
+    tables = {k: v for k, v in parks_inputs.tables.items() if k in ("parks", "park_year") or k in given}
+    layers = {k: v for k, v in parks_inputs.layers.items() if k == "rivers" or f"layer {k}" in given}
+    inp = dataclasses.replace(parks_inputs, tables=tables, layers=layers, results={}, notes=[])
+    res = ANALYSES["parks"].runner()(inp, SilentReporter())
+    assert set(res.tables) == PARKS_TABLES
+    _conform_parks(res.tables)
+
+
+def _feature_types(path: Path) -> dict[str, dict[str, str]]:
+    con = sqlite3.connect(path)
+    try:
+        names = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents WHERE data_type = 'features'")]
+        geom = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall())
+        return {n: {r[1]: r[2] for r in con.execute(f'PRAGMA table_info("{n}")') if r[1] not in ("fid", geom[n])}
+                for n in names}
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["every-input", "parks-table-only"])
+def test_parks_tables_have_their_declared_types(tmp_path, full):
+    from parks_study import write_parks_study
+
+    study = write_parks_study(tmp_path / "study", park_year_table=full, energy=full, wwtp_table=full,
+                              rivers_layer=full, polygons=full, gdi_table=full)
+    res = run_study(study, out=tmp_path / "out", only=["parks"], report=False)
+    spatial = {"parks_map", "parks_rivers"} & set(res.tables)
+    checked = _check_types(tmp_path / "out", {k: v for k, v in res.tables.items() if k not in spatial})
+    assert set(checked) == {"parks", "parks_year", "parks_groups", "parks_industries", "parks_wwtp"}
+    types = _feature_types(tmp_path / "out" / "results.gpkg")
+    assert spatial == ({"parks_map", "parks_rivers"} if full else {"parks_map"})
+    for name in spatial:
+        for col, sql in types[name].items():
+            want = SQL_TYPES[SCHEMAS[name][col].dtype][0]
+            assert sql == want, f"{name}.{col} stored as {sql}, declared {SCHEMAS[name][col].dtype} ({want})"
 
 
 # ---------------------------------------------------------------- the real-data case

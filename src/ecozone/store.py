@@ -100,6 +100,12 @@ def _sanitize(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _geometry_column(df: pd.DataFrame) -> str | None:
+    """The geometry column of a GeoDataFrame table (None for an attribute table)."""
+    name = getattr(df, "_geometry_column_name", None)
+    return name if name is not None and name in df.columns else None
+
+
 def typed_tables(tables: dict[str, pd.DataFrame], schemas: dict[str, TableSchema]) -> dict[str, pd.DataFrame]:
     """Every table with a declared schema cast to its declared column types (:func:`ecozone.schema.conform`).
 
@@ -121,6 +127,9 @@ def write_gpkg(
 ) -> None:
     """GeoPackage with layer ``units`` (all levels, WGS84), one attribute table per analysis, map styles.
 
+    A table that is a GeoDataFrame (e.g. ``parks_map``) is written as a spatial
+    layer in EPSG:4326; the XLSX gets its attributes only.
+
     ``schemas`` (``{table: TableSchema}``) casts the tables to their declared
     types first (REAL, INTEGER, TEXT, BOOLEAN whatever pandas inferred);
     ``maps`` (:class:`ecozone.analysis.MapLayer` list) adds styled map views
@@ -135,6 +144,8 @@ def write_gpkg(
     units = units_frame.to_crs(4326) if units_frame.crs is not None else units_frame
     pyogrio.write_dataframe(units, path, layer="units", driver="GPKG", promote_to_multi=True)
     for name, df in tables.items():
+        if _geometry_column(df) is not None and df.crs is not None:  # a point/line/polygon table: a spatial layer
+            df = df.to_crs(4326)
         pyogrio.write_dataframe(_sanitize(df.reset_index(drop=True)), path, layer=name, driver="GPKG")
     if maps:
         add_layer_styles(path, maps=maps)
@@ -192,6 +203,9 @@ def write_xlsx(
             k += 1
             sheet = f"{name[:28]}~{k}"
         used.add(sheet.lower())
+        geom = _geometry_column(df)
+        if geom is not None:  # the GeoPackage holds the geometries; a sheet holds the attributes
+            df = pd.DataFrame(df.drop(columns=geom))
         d = _sanitize(_with_names(df.reset_index(drop=True), names))
         hdr = []
         for c in d.columns:

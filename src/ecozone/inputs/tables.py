@@ -717,7 +717,8 @@ def validate_table(
         if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
             df[col] = df[col].map(lambda v: v.strip() if isinstance(v, str) else v)
     for col, al in spec.aliases.items():
-        df = _apply_aliases(df, col, al)
+        if col in df.columns:
+            df = _apply_aliases(df, col, al)
 
     # rows with no content at all (blank lines, emptied spreadsheet rows) are no rows
     blank = df.map(is_missing_marker).all(axis=1)

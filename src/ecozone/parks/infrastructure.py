@@ -224,7 +224,8 @@ def efficiency_stats(units: pd.DataFrame, by: str | Sequence[str] | None = "park
         capsum = float(cap[wcap].sum())
         r = {
             "n_efficiency": int(known.sum()),
-            "efficiency_weighted": float(ratio((e[wcap] * cap[wcap]).sum(), capsum)),
+            # normalised weights first: Σ e·c / Σ c underflows for tiny capacities (5e-324 MW)
+            "efficiency_weighted": float((e[wcap] * (cap[wcap] / capsum)).sum()) if capsum > 0 else np.nan,
             "efficiency_mean": float(e.mean()) if known.any() else np.nan,
             "share_capacity_below_reference": float(
                 ratio(cap[wcap & (e < reference_efficiency)].sum(), capsum)),
