@@ -2,7 +2,7 @@
 
 Six 0.1° × 0.1° counties near 113.0–113.3°E, 30.0–30.2°N: cities C1 (counties
 101–103, in agglomeration AG) and C2 (104–106, in none). Monthly rasters on a
-0.02° grid for 2015 and 2020, IGBP land cover, and the four tables.
+0.02° grid for 2015 and 2020, IGBP land cover, a DEM, and the four tables.
 """
 
 from __future__ import annotations
@@ -57,9 +57,21 @@ def _write_raster(path: Path, arr: np.ndarray, dtype="float32", nodata=-9999.0):
         dst.write(arr.astype(dtype), 1)
 
 
+#: the DEM: metres, rising DEM_STEP m per column eastwards from DEM_BASE (so a county's mean elevation
+#: is DEM_BASE + DEM_STEP × its mean column, and its slope arctan(DEM_STEP / cell width in m))
+DEM_BASE, DEM_STEP = 100.0, 30.0
+
+
+def write_dem(root: Path) -> None:
+    """``rasters/dem.tif``: a plane rising eastwards (METHODS §7 terrain factors)."""
+    xx = np.mgrid[0:H, 0:W][1]
+    _write_raster(root / "rasters/dem.tif", DEM_BASE + DEM_STEP * xx)
+
+
 def write_rasters(root: Path, years=YEARS) -> None:
     rng = np.random.default_rng(7)
     yy, xx = np.mgrid[0:H, 0:W]
+    write_dem(root)
     for y in years:
         lc = np.where(xx < 6, 2, np.where(xx < 12, 12, 4)).astype("uint8")
         lc[0:2, 14:18] = 17  # a lake
@@ -132,6 +144,7 @@ temperature = "rasters/tmp_{year}_{month:02d}.tif"
 precipitation = "rasters/pre_{year}_{month:02d}.tif"
 radiation = "rasters/sol_{year}_{month:02d}.tif"
 landcover = "rasters/lc_{year}.tif"
+dem = "rasters/dem.tif"
 
 [carbon]
 landcover_classes = "igbp"

@@ -68,7 +68,7 @@ def test_layout(built):
     assert toml == dest / "ecozone.toml" and toml.is_file()
     assert (dest / "SOURCES.md").is_file() and (dest / "units.gpkg").is_file()
     assert json.loads((dest / MARKER).read_text())["builder_version"] == BUILDER_VERSION
-    assert len(list((dest / "rasters").glob("*.tif"))) == 4 * 12 * 4 + 4
+    assert len(list((dest / "rasters").glob("*.tif"))) == 4 * 12 * 4 + 4 + 1 + 4  # + dem.tif, lcf_{year}.tif
     assert messages and messages[-1].startswith("Demo study ready")
     # no temporary siblings left behind
     assert [p.name for p in dest.parent.iterdir()] == ["study"]

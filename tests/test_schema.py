@@ -163,6 +163,57 @@ def test_carbon_tables_have_their_declared_types(small_study, tmp_path):
     assert {"carbon", "carbon_zones", "carbon_extremes"} <= set(checked)
 
 
+DRIVERS_OPTIONAL = ("dem", "landcover", "economy", "user factors")
+DRIVERS_TABLES = {"drivers", "drivers_interaction", "drivers_risk", "drivers_ecological"}
+
+
+@pytest.fixture(scope="module")
+def drivers_inputs(tmp_path_factory, small_study_template):
+    """The small study with a user factors table (target y, a category, a number), read once."""
+    import shutil
+
+    from ecozone.run import read_inputs
+    from ecozone.study import load_study
+
+    root = tmp_path_factory.mktemp("drivers-schema") / "study"
+    shutil.copytree(small_study_template, root)
+    ids = [str(101 + i) for i in range(6)]
+    pd.DataFrame({"unit_id": ids * 2, "year": [2015] * 6 + [2020] * 6, "y": np.arange(12.0) % 7,
+                  "soil": list("aabbcc") * 2, "organic_c": [1.5, 2, 2.5, 3, 1, 4] * 2}).to_csv(
+        root / "factors.csv", index=False)
+    _with_tables(root, {"economy": "economy.csv", "emissions": "emissions.csv", "factors": "factors.csv"})
+    text = (root / "ecozone.toml").read_text(encoding="utf-8")
+    (root / "ecozone.toml").write_text(text + '\n[drivers]\ntargets = ["y"]\n', encoding="utf-8")
+    return read_inputs(load_study(root))
+
+
+@pytest.mark.parametrize("given", [c for k in range(1, len(DRIVERS_OPTIONAL) + 1)
+                                   for c in itertools.combinations(DRIVERS_OPTIONAL, k)],
+                         ids=lambda g: "+".join(g).replace(" ", "-"))
+def test_drivers_tables_conform_with_each_subset_of_optional_inputs(drivers_inputs, given):
+    """Without carbon: the target is a column of the factors table; factors from each subset of the inputs."""
+    import dataclasses
+
+    from ecozone.inputs.rasters import RasterSet
+    from ecozone.progress import SilentReporter
+
+    inp = drivers_inputs
+    rs = inp.rasters
+    rasters = RasterSet(paths={k: v for k, v in rs.paths.items() if k in given or k not in ("dem", "landcover")},
+                        missing=rs.missing, grid=rs.grid, reference=rs.reference)
+    tables = {"factors": inp.tables["factors"] if "user factors" in given else inp.tables["factors"][
+        ["unit_id", "year", "y"]]}
+    if "economy" in given:
+        tables["economy"] = inp.tables["economy"]
+    run = dataclasses.replace(inp, tables=tables, rasters=rasters, results={}, notes=[])
+    res = ANALYSES["drivers"].runner()(run, SilentReporter())
+    assert {"drivers", "drivers_risk"} <= set(res.tables) <= DRIVERS_TABLES
+    for name, df in res.tables.items():
+        conform(df, SCHEMAS[name], strict=True)  # every column declared, every value fits its type
+    factors = set(res.tables["drivers"]["factor"])
+    assert ("elevation" in factors) == ("dem" in given) and ("soil" in factors) == ("user factors" in given)
+
+
 PARKS_OPTIONAL = ("energy_units", "wwtp", "layer parks")
 PARKS_TABLES = {"parks", "parks_year", "parks_groups", "parks_industries", "parks_wwtp", "parks_map", "parks_rivers"}
 

@@ -9,12 +9,14 @@ reads another's results comes after it.
 from ecozone.analysis import Analysis
 from ecozone.capacity.spec import SPEC as capacity
 from ecozone.carbon.spec import SPEC as carbon
+from ecozone.drivers.spec import SPEC as drivers
 from ecozone.parks.spec import SPEC as parks
 
 ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     capacity,
     carbon,
     parks,
+    drivers,
 )}
 
 

