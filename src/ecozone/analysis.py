@@ -129,6 +129,9 @@ class Analysis:
     section: the study-file section of its parameters (default: ``name``).
     tables_all, tables_any, rasters_all, layers_all: the inputs it needs (all of / one of).
     reads: the analyses whose results it reads (run before it; ``--only`` adds them).
+    reads_unless: tables that stand in for the results of ``reads``: when one of them is given,
+        the analysis also runs when an analysis it reads cannot (``--only`` then runs those only
+        when they can run).
     optional_tables: tables it uses when given (for the docs and the schema test).
     input_tables: the tables it adds to the contract (``{name: ecozone.inputs.tables.TableSchema}``):
         ``[tables] <name>`` is then read and validated with that schema.
@@ -150,6 +153,7 @@ class Analysis:
     rasters_all: tuple[str, ...] = ()
     layers_all: tuple[str, ...] = ()
     reads: tuple[str, ...] = ()
+    reads_unless: tuple[str, ...] = ()
     optional_tables: tuple[str, ...] = ()
     input_tables: dict[str, Any] = field(default_factory=dict)
     layers: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -173,16 +173,18 @@ def test_without_carbon_the_default_targets_say_what_to_write(tmp_path):
 
 
 def test_a_study_without_carbon_through_run_study(tmp_path):
-    """``ecozone run --only drivers`` on a factors-only study: the orchestrator must let it run without carbon."""
-    from ecozone.analysis import Analysis
+    """``ecozone run --only drivers`` on a factors-only study: the factors table stands in for carbon."""
+    from ecozone.progress import SilentReporter
 
     root = _factors_study(tmp_path / "s", _table(y=[1, 2, 3, 4, 5, 6], zone=list("aaabbb")))
-    if "reads_unless" not in Analysis.__dataclass_fields__:
-        with pytest.raises(EcozoneError, match="analysis 'carbon' cannot run"):
-            run_study(root, out=tmp_path / "out", only=["drivers"], report=False)
-        pytest.xfail("ecozone.run cannot yet run an analysis without one it reads (needs Analysis.reads_unless)")
-    res = run_study(root, out=tmp_path / "out", only=["drivers"], report=False)
+    rep = SilentReporter()
+    res = run_study(root, out=tmp_path / "out", only=["drivers"], report=False, reporter=rep)
     assert res.tables["drivers"]["q"].iloc[0] == pytest.approx(27 / 35)
+    assert "carbon" not in res.manifest["analyses"]
+    assert any("drivers runs without its results" in m for m in rep.messages)
+    # and the whole run (no --only) skips carbon but runs drivers
+    res = run_study(root, out=tmp_path / "out2", report=False)
+    assert "drivers" in res.manifest["analyses"] and "carbon" in res.skipped
 
 
 # --------------------------------------------------------------------------- bad inputs

@@ -17,6 +17,7 @@ SPEC = Analysis(
     schema=package_schema("ecozone.drivers"),
     params=DriversParams,
     reads=("carbon",),
+    reads_unless=("factors",),
     input_tables={"factors": FACTORS},
     optional_tables=("factors", "economy"),
     report="ecozone.report.drivers:drivers_section",
