@@ -38,6 +38,13 @@ levels = { county = "unit_id", city = "city_id", agglomeration = "agglo_id" }
 # emissions = "emissions.csv"  # unit_id, year, value, unit (t CO2 | Mt CO2 | t C)
 # development = "development.csv"            # unit_id, year, <indicator columns>
 # ecological_function = "eco_function.csv"   # unit_id, zone_type
+# parks = "parks.csv"          # park_id, name, level, province (+ city, region, is_chemical, lon, lat …), METHODS §3
+# park_year = "park_year.csv"  # park_id, year, value_added (+ energy_tce, fresh_water_m3, cod_kg …)
+# energy_units = "energy_units.csv"          # plant_id, park_id, unit_type, fuel, capacity_mw, commissioning_year
+# wwtp = "wwtp.csv"            # wwtp_id, park_id, design_m3_per_day, inflow_m3_per_day (+ cod_in, cod_out …)
+# flows = "flows.csv"          # origin, destination, year, kind, value (METHODS §5.1)
+# travel_times = "travel_times.csv"          # origin, destination, year, mode, hours
+# factors = "factors.csv"      # unit_id, year, <factor columns> for the geographical detector (METHODS §7)
 
 [rasters]                      # any subset; {year} and {month:02d} are filled in
 # ndvi = "rasters/ndvi_{year}_{month:02d}.tif"
@@ -46,7 +53,16 @@ levels = { county = "unit_id", city = "city_id", agglomeration = "agglo_id" }
 # precipitation = "rasters/pre_{year}_{month:02d}.tif"        # mm per month
 # radiation = "rasters/sol_{year}_{month:02d}.tif"            # MJ m-2 per month; { ..., unit = "W m-2" } converts
 # landcover = "rasters/lc_{year}.tif"                          # class codes
+# landcover_fine = "rasters/lc30_{year}.tif"                   # finer land cover for the ecological network and landscape metrics
+# dem = "rasters/dem.tif"                                      # elevation, m (one file)
 # reference = "rasters/lc_2020.tif"                            # grid to align to (default: first landcover)
+
+[layers]                       # vector inputs, any OGR vector with a CRS: a path or { path, layer }
+# rivers = "layers/rivers.gpkg"        # lines: shoreline distance of parks (METHODS §3.1)
+# parks = "layers/parks.gpkg"          # park polygons with a park_id column
+# red_lines = "layers/red_lines.gpkg"  # ecological red lines (polygons)
+# green_space = "layers/green.gpkg"    # parks and green spaces (polygons)
+# roads = "layers/roads.gpkg"          # road lines (walking distance, break points)
 
 [compute]
 # chunk_size = 1024            # raster chunk edge, pixels
