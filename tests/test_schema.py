@@ -323,6 +323,75 @@ def test_parks_tables_have_their_declared_types(tmp_path, full):
             assert sql == want, f"{name}.{col} stored as {sql}, declared {SCHEMAS[name][col].dtype} ({want})"
 
 
+CONNECTIVITY_OPTIONAL = ("travel_times", "economy")
+CONNECTIVITY_TABLES = {"connectivity", "connectivity_nodes", "connectivity_links"}
+
+
+def _attributes(df: pd.DataFrame) -> pd.DataFrame:
+    """A table without its geometry column (a line or point layer's attributes)."""
+    geom = getattr(df, "_geometry_column_name", None)
+    return pd.DataFrame(df.drop(columns=geom)) if geom in df.columns else df
+
+
+@pytest.fixture(scope="module")
+def connectivity_inputs(tmp_path_factory):
+    """The small study (no rasters) with flows and travel times among its counties, read once."""
+    from connectivity_study import add_connectivity_tables
+
+    from ecozone.run import read_inputs
+    from ecozone.study import load_study
+
+    from small_study import make_small_study
+
+    root = make_small_study(tmp_path_factory.mktemp("connectivity-schema") / "study", rasters=False).parent
+    return read_inputs(load_study(add_connectivity_tables(root)))
+
+
+@pytest.mark.parametrize("given", [c for k in range(len(CONNECTIVITY_OPTIONAL) + 1)
+                                   for c in itertools.combinations(CONNECTIVITY_OPTIONAL, k)],
+                         ids=lambda g: "+".join(g) or "flows-only")
+def test_connectivity_tables_conform_with_each_subset_of_optional_inputs(connectivity_inputs, given):
+    import dataclasses
+
+    from ecozone.progress import SilentReporter
+
+    inp = connectivity_inputs
+    tables = {k: v for k, v in inp.tables.items() if k == "flows" or k in given}
+    run = dataclasses.replace(inp, tables=tables, results={}, notes=[])
+    res = ANALYSES["connectivity"].runner()(run, SilentReporter())
+    assert set(res.tables) == CONNECTIVITY_TABLES
+    for name, df in res.tables.items():
+        conform(_attributes(df), SCHEMAS[name], strict=True)  # every column declared, every value fits its type
+    reach = res.tables["connectivity"]["reach_pairs_share"]
+    assert reach.notna().any() == ("travel_times" in given)
+
+
+def test_overview_and_connectivity_tables_have_their_declared_types(tmp_path):
+    """Without travel times the reach columns are all empty: still REAL, TEXT and BOOLEAN."""
+    from connectivity_study import add_connectivity_tables
+
+    from small_study import make_small_study
+
+    root = make_small_study(tmp_path / "study", rasters=False).parent
+    add_connectivity_tables(root, travel=False)
+    res = run_study(root, out=tmp_path / "out", only=["overview", "connectivity"], report=False)
+    checked = _check_types(tmp_path / "out", {k: v for k, v in res.tables.items() if k != "connectivity_links"})
+    assert set(checked) == {"overview", "connectivity", "connectivity_nodes"}
+    con = sqlite3.connect(tmp_path / "out" / "results.gpkg")
+    try:
+        kind = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall())
+        geom = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns").fetchall())
+        cols = {r[1]: r[2] for r in con.execute('PRAGMA table_info("connectivity_links")')}
+    finally:
+        con.close()
+    assert kind["connectivity_links"] == "features" and cols.pop(geom["connectivity_links"]) == "LINESTRING"
+    cols.pop("fid")
+    conform(_attributes(res.tables["connectivity_links"]), SCHEMAS["connectivity_links"], strict=True)
+    for col, sql in cols.items():
+        want = SQL_TYPES[SCHEMAS["connectivity_links"][col].dtype][0]
+        assert sql == want, f"connectivity_links.{col} stored as {sql}, declared {want}"
+
+
 # ---------------------------------------------------------------- the real-data case
 
 MID28 = ["武汉", "黄石", "鄂州", "黄冈", "孝感", "咸宁", "襄阳", "宜昌", "荆州", "荆门", "长沙", "株洲", "湘潭", "岳阳",

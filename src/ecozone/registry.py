@@ -9,8 +9,10 @@ reads another's results comes after it.
 from ecozone.analysis import Analysis
 from ecozone.capacity.spec import SPEC as capacity
 from ecozone.carbon.spec import SPEC as carbon
+from ecozone.connectivity.spec import SPEC as connectivity
 from ecozone.drivers.spec import SPEC as drivers
 from ecozone.green.spec import SPEC as green
+from ecozone.overview.spec import SPEC as overview
 from ecozone.parks.spec import SPEC as parks
 
 ANALYSES: dict[str, Analysis] = {a.name: a for a in (
@@ -19,6 +21,8 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     parks,
     green,
     drivers,
+    overview,
+    connectivity,
 )}
 
 

@@ -74,6 +74,7 @@ def read_inputs(study: Study, reporter: SilentReporter | None = None) -> Inputs:
                 declared_units=spec.units,
                 unit_ids=ids,
                 schema=_INPUT_TABLES.get(name),
+                units=units.frame[["level", "unit_id"]],
             )
             for n in tables[name].attrs.get("notes", []):
                 rep.note(n)

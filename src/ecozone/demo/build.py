@@ -8,6 +8,7 @@
       units.gpkg              layer "counties": 1,068 counties, EPSG:4326
       tables/air.csv water.csv economy.csv emissions.csv development.csv ecological_function.csv
       tables/parks.csv park_year.csv energy_units.csv wwtp.csv, layers/rivers.geojson  (synthetic parks)
+      tables/flows.csv travel_times.csv  (synthetic inter-city flows and travel times)
       rasters/{ndvi,tmp,pre,sol}_{year}_{month:02d}.tif, lc_{year}.tif, dem.tif  (Albers, 5 km)
       rasters/lcf_{year}.tif, layers/{red_lines,green_space,greenways,residential,roads}.geojson  (Ezhou, 30 m)
       .ecozone-demo.json      builder version marker (written last)
@@ -39,6 +40,7 @@ from rasterio.warp import reproject
 from scipy import ndimage
 
 from ecozone.demo import green as demo_green
+from ecozone.demo import flows as demo_flows
 from ecozone.demo import parks as demo_parks
 from ecozone.demo import synthetic as syn
 from ecozone.demo import synthetic_tables as tab
@@ -343,6 +345,8 @@ def write_study(folder: Path, src: CnmapsData, say: Callable[[str], None]) -> No
         tables[name].to_csv(tdir / f"{name}.csv", index=False, lineterminator="\n")
     say("Generating synthetic industrial parks and rivers")
     demo_parks.write_parks(folder, counties)
+    say("Generating synthetic inter-city flows and travel times")
+    demo_flows.write_flows(folder, attrs, econ)
 
     say("Writing units.gpkg")
     _write_units(counties[[*UNIT_COLUMNS, "geometry"]], folder / "units.gpkg")
@@ -403,6 +407,7 @@ def write_study(folder: Path, src: CnmapsData, say: Callable[[str], None]) -> No
     (folder / "SOURCES.md").write_text(
         sources_md(src, grid, counties, len(tables["ecological_function"]), tables["emissions"])
         + demo_parks.SOURCES_MD
+        + demo_flows.SOURCES_MD
         + demo_green.SOURCES_MD,
         encoding="utf-8",
     )
@@ -461,7 +466,7 @@ parents = {{ province = "city", subgroup = "city", agglomeration = "city" }}
 
 [tables]
 {tables}
-{demo_parks.TABLES_TOML}
+{demo_parks.TABLES_TOML}{demo_flows.TABLES_TOML}
 [layers]
 {demo_parks.LAYERS_TOML}{demo_green.LAYERS_TOML}
 [rasters]

@@ -133,6 +133,9 @@ class TableSchema:
     values: tuple[str, ...] = ()
     # header aliases: a header as users write it (any case; e.g. Chinese) -> the column it means
     headers: dict[str, str] = field(default_factory=dict)
+    # a check against the study's units, run last when they are given: (table, units frame with
+    # level and unit_id, where) -> table (e.g. origin and destination known and at one level)
+    check_units: Callable[[pd.DataFrame, pd.DataFrame, str], pd.DataFrame] | None = None
 
 
 def _year() -> pa.Column:
@@ -672,6 +675,7 @@ def validate_table(
     declared_units: dict[str, str] | None = None,
     unit_ids: set[str] | None = None,
     schema: TableSchema | None = None,
+    units: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Validate one table and return it in canonical units.
 
@@ -683,6 +687,7 @@ def validate_table(
     declared_units: ``{column: unit}`` from the study file (e.g. ``{"gdp": "1e4 CNY"}``).
     unit_ids: the ids of all units of the study; rows naming others are errors.
     schema: the table's schema when an analysis declares it (default: the contract's ``SCHEMAS[name]``).
+    units: ``level, unit_id`` of every unit of the study, for the schema's ``check_units``.
     """
     if schema is None and name not in SCHEMAS:
         raise InputError(
@@ -824,6 +829,8 @@ def validate_table(
 
     if spec.finish is not None:
         df = spec.finish(df, where)
+    if spec.check_units is not None and units is not None:
+        df = spec.check_units(df, units, where)
     df = df.reset_index(drop=True)
     df.attrs["notes"] = notes
     return df
@@ -878,12 +885,14 @@ def load_table(
     declared_units: dict[str, str] | None = None,
     unit_ids: set[str] | None = None,
     schema: TableSchema | None = None,
+    units: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Read and validate one table from a file (see :func:`validate_table`).
 
     ``schema``: the table's :class:`TableSchema` when an analysis declares its
-    own input table (:attr:`ecozone.analysis.Analysis.input_tables`).
+    own input table (:attr:`ecozone.analysis.Analysis.input_tables`);
+    ``units``: the study's units (``level, unit_id``) for its ``check_units``.
     """
     df = read_frame(path, sheet)
     return validate_table(name, df, where=str(path), declared_units=declared_units, unit_ids=unit_ids,
-                          schema=schema)
+                          schema=schema, units=units)
