@@ -109,6 +109,21 @@ class MapLayer:
     yearly: str
 
 
+@dataclass(frozen=True)
+class LayerStyle:
+    """A default QGIS style for a spatial output table of an analysis (points, lines or polygons).
+
+    The table (a GeoDataFrame result, e.g. ``parks_map``) is styled by the
+    codes of ``column`` with the labels and colours of the label category
+    ``category``; without a column, one symbol of ``color``.
+    """
+
+    table: str
+    column: str | None = None
+    category: str | None = None
+    color: str = "#3182bd"
+
+
 def load_entry(ref: str) -> Callable:
     """The function a ``"module:function"`` reference names (imported on first use)."""
     module, _, name = ref.partition(":")
@@ -137,7 +152,8 @@ class Analysis:
         ``[tables] <name>`` is then read and validated with that schema.
     layers: the vector layers it reads from ``[layers]`` (``{name: geometry kinds}``, kinds among
         ``"polygon"``, ``"line"``, ``"point"``); ``layers_all`` names those it needs.
-    maps: its styled map layers in ``results.gpkg``.
+    maps: its styled map layers in ``results.gpkg`` (views of unit tables).
+    styles: default QGIS styles of its spatial tables (points, lines, polygons of its own).
     report: ``"module:function"`` of its report section (``function(ctx) -> str | None``).
     package: the package holding it (its ``schema.csv``, its docs).
     """
@@ -158,6 +174,7 @@ class Analysis:
     input_tables: dict[str, Any] = field(default_factory=dict)
     layers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     maps: tuple[MapLayer, ...] = ()
+    styles: tuple[LayerStyle, ...] = ()
     report: str | None = None
     package: str = ""
 
@@ -183,4 +200,4 @@ class Analysis:
         return out
 
 
-__all__ = ["Analysis", "AnalysisResult", "Inputs", "MapLayer", "load_entry"]
+__all__ = ["Analysis", "AnalysisResult", "Inputs", "LayerStyle", "MapLayer", "load_entry"]

@@ -63,7 +63,7 @@ def _safe(level: str) -> str:
     return re.sub(r"[^0-9A-Za-z_]+", "_", str(level)).strip("_").lower() or "level"
 
 
-def add_layer_styles(gpkg_path: Path, lang: str = "en", maps=None) -> list[str]:
+def add_layer_styles(gpkg_path: Path, lang: str = "en", maps=None, styles=None) -> list[str]:
     """Add styled spatial views of the analyses' map layers to a results GeoPackage.
 
     ``maps``: :class:`ecozone.analysis.MapLayer` declarations (default: those
@@ -71,10 +71,13 @@ def add_layer_styles(gpkg_path: Path, lang: str = "en", maps=None) -> list[str]:
     replaced). Returns the names of the styled layers. Tables that are absent
     are skipped.
     """
-    if maps is None:
+    if maps is None or styles is None:
         from ecozone.registry import ANALYSES
 
-        maps = [m for a in ANALYSES.values() for m in a.maps]
+        if maps is None:
+            maps = [m for a in ANALYSES.values() for m in a.maps]
+        if styles is None:
+            styles = [st for a in ANALYSES.values() for st in a.styles]
     L = Labels(lang)
     path = Path(gpkg_path)
     con = sqlite3.connect(path)
@@ -162,6 +165,36 @@ def add_layer_styles(gpkg_path: Path, lang: str = "en", maps=None) -> list[str]:
                     (view, geom_col, f"{view} ({L.lang})", qml, sld, title, _now()),
                 )
                 made.append(view)
+        for st in styles or []:
+            row = cur.execute(
+                "SELECT column_name, geometry_type_name FROM gpkg_geometry_columns WHERE table_name = ?", (st.table,)
+            ).fetchone()
+            if row is None:
+                continue
+            gcol_t, gtype = row
+            kind = _kind(gtype)
+            tcols = {r[1] for r in cur.execute(f"PRAGMA table_info({_q(st.table)})")}
+            if st.column and st.column in tcols:
+                codes = [c for c in L.order(st.category or st.column)]
+                present = {str(r[0]) for r in cur.execute(f"SELECT DISTINCT {_q(st.column)} FROM {_q(st.table)}")
+                           if r[0] is not None and str(r[0])}
+                codes = [c for c in codes if c in present] + sorted(present - set(codes))
+                cat = st.category or st.column
+                cats = [(c, L.code(cat, c), L.color(f"{cat}.{c}", st.color)) for c in codes]
+                qml = style_qml(st.column, cats, L("ui.no_data"), kind=kind)
+                sld = style_sld(st.table, st.column, cats, kind=kind)
+            else:
+                qml = style_qml("", [], L(f"table.{st.table}"), kind=kind, single=st.color)
+                sld = style_sld(st.table, "", [], kind=kind, single=st.color)
+            title = L(f"table.{st.table}")
+            cur.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (st.table,))
+            cur.execute(
+                "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
+                "styleName, styleQML, styleSLD, useAsDefault, description, owner, ui, update_time) "
+                "VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, 'ecozone', NULL, ?)",
+                (st.table, gcol_t, f"{st.table} ({L.lang})", qml, sld, title, _now()),
+            )
+            made.append(st.table)
         con.commit()
         return made
     finally:
@@ -177,27 +210,62 @@ def _rgba(hex_color: str) -> str:
     return ",".join(str(int(h[i:i + 2], 16)) for i in (0, 2, 4)) + ",255"
 
 
-def _symbol(name: str, color: str) -> str:
-    props = {
-        "color": _rgba(color), "style": "solid", "outline_color": "255,255,255,255", "outline_style": "solid",
-        "outline_width": "0.15", "outline_width_unit": "MM", "joinstyle": "bevel",
-    }
+def _kind(geometry_type: str) -> str:
+    """``fill``, ``line`` or ``marker``: the QGIS symbol type of a GeoPackage geometry type."""
+    g = str(geometry_type).upper()
+    if "POINT" in g:
+        return "marker"
+    if "LINE" in g or ("CURVE" in g and "POLYGON" not in g):
+        return "line"
+    return "fill"
+
+
+def _symbol(name: str, color: str, kind: str = "fill") -> str:
+    if kind == "marker":
+        cls = "SimpleMarker"
+        props = {"name": "circle", "color": _rgba(color), "outline_color": "255,255,255,255",
+                 "outline_width": "0.2", "outline_width_unit": "MM", "size": "2.4", "size_unit": "MM"}
+    elif kind == "line":
+        cls = "SimpleLine"
+        props = {"line_color": _rgba(color), "line_style": "solid", "line_width": "0.5",
+                 "line_width_unit": "MM", "capstyle": "round", "joinstyle": "round"}
+    else:
+        cls = "SimpleFill"
+        props = {
+            "color": _rgba(color), "style": "solid", "outline_color": "255,255,255,255", "outline_style": "solid",
+            "outline_width": "0.15", "outline_width_unit": "MM", "joinstyle": "bevel",
+        }
     opts = "".join(f'<Option type="QString" name="{k}" value="{v}"/>' for k, v in props.items())
     legacy = "".join(f'<prop k="{k}" v="{v}"/>' for k, v in props.items())
-    return (f'<symbol type="fill" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
-            f'<layer class="SimpleFill" enabled="1" locked="0" pass="0">'
+    return (f'<symbol type="{kind}" name="{name}" alpha="1" clip_to_extent="1" force_rhr="0">'
+            f'<layer class="{cls}" enabled="1" locked="0" pass="0">'
             f'<Option type="Map">{opts}</Option>{legacy}</layer></symbol>')
 
 
-def style_qml(attribute: str, cats: list[tuple[str, str, str]], other_label: str) -> str:
-    """A QGIS style (QML) with a categorized renderer on ``attribute``: (code, label, colour) per category."""
+def style_qml(attribute: str, cats: list[tuple[str, str, str]], other_label: str, *, kind: str = "fill",
+              single: str | None = None) -> str:
+    """A QGIS style (QML) with a categorized renderer on ``attribute``: (code, label, colour) per category.
+
+    ``kind``: the symbol type (``fill``, ``line``, ``marker``); ``single``: a
+    colour for a single-symbol renderer instead (no attribute).
+    """
+    if single is not None:
+        return (
+            "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
+            '<qgis version="3.28.0" styleCategories="Symbology|Labeling">'
+            '<renderer-v2 type="singleSymbol" symbollevels="0" enableorderby="0" forceraster="0" '
+            f'referencescale="-1"><symbols>{_symbol("0", single, kind)}</symbols>'
+            '<rotation/><sizescale/></renderer-v2><blendMode>0</blendMode><featureBlendMode>0</featureBlendMode>'
+            "<layerOpacity>1</layerOpacity></qgis>"
+        )
     cat_xml = "".join(
         f'<category render="true" symbol="{i}" value={quoteattr(code)} label={quoteattr(label)}/>'
         for i, (code, label, _c) in enumerate(cats)
     )
     n = len(cats)
     cat_xml += f'<category render="true" symbol="{n}" value="" label={quoteattr(other_label)}/>'
-    symbols = "".join(_symbol(str(i), c) for i, (_code, _label, c) in enumerate(cats)) + _symbol(str(n), "#f0f0f0")
+    symbols = "".join(_symbol(str(i), c, kind) for i, (_code, _label, c) in enumerate(cats)) + _symbol(
+        str(n), "#f0f0f0" if kind == "fill" else "#969696", kind)
     return (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>"
         '<qgis version="3.28.0" styleCategories="Symbology|Labeling">'
@@ -209,17 +277,34 @@ def style_qml(attribute: str, cats: list[tuple[str, str, str]], other_label: str
     )
 
 
-def style_sld(layer: str, attribute: str, cats: list[tuple[str, str, str]]) -> str:
-    """The same categories as an OGC SLD 1.1 style."""
-    rules = "".join(
+def _sld_symbolizer(color: str, kind: str) -> str:
+    if kind == "marker":
+        return ('<se:PointSymbolizer><se:Graphic><se:Mark><se:WellKnownName>circle</se:WellKnownName>'
+                f'<se:Fill><se:SvgParameter name="fill">{color}</se:SvgParameter></se:Fill>'
+                '<se:Stroke><se:SvgParameter name="stroke">#ffffff</se:SvgParameter></se:Stroke></se:Mark>'
+                '<se:Size>9</se:Size></se:Graphic></se:PointSymbolizer>')
+    if kind == "line":
+        return (f'<se:LineSymbolizer><se:Stroke><se:SvgParameter name="stroke">{color}</se:SvgParameter>'
+                '<se:SvgParameter name="stroke-width">2</se:SvgParameter></se:Stroke></se:LineSymbolizer>')
+    return (f'<se:PolygonSymbolizer><se:Fill><se:SvgParameter name="fill">{color}</se:SvgParameter></se:Fill>'
+            '<se:Stroke><se:SvgParameter name="stroke">#ffffff</se:SvgParameter>'
+            '<se:SvgParameter name="stroke-width">0.5</se:SvgParameter></se:Stroke></se:PolygonSymbolizer>')
+
+
+def style_sld(layer: str, attribute: str, cats: list[tuple[str, str, str]], *, kind: str = "fill",
+              single: str | None = None) -> str:
+    """The same categories as an OGC SLD 1.1 style (or one symbol of colour ``single``)."""
+    if single is not None:
+        cats_rules = f"<se:Rule><se:Name>{escape(layer)}</se:Name>{_sld_symbolizer(single, kind)}</se:Rule>"
+    else:
+        cats_rules = None
+    rules = cats_rules or "".join(
         "<se:Rule>"
         f"<se:Name>{escape(label)}</se:Name><se:Description><se:Title>{escape(label)}</se:Title></se:Description>"
         "<ogc:Filter><ogc:PropertyIsEqualTo>"
         f"<ogc:PropertyName>{escape(attribute)}</ogc:PropertyName><ogc:Literal>{escape(code)}</ogc:Literal>"
         "</ogc:PropertyIsEqualTo></ogc:Filter>"
-        f'<se:PolygonSymbolizer><se:Fill><se:SvgParameter name="fill">{color}</se:SvgParameter></se:Fill>'
-        '<se:Stroke><se:SvgParameter name="stroke">#ffffff</se:SvgParameter>'
-        '<se:SvgParameter name="stroke-width">0.5</se:SvgParameter></se:Stroke></se:PolygonSymbolizer>'
+        f"{_sld_symbolizer(color, kind)}"
         "</se:Rule>"
         for code, label, color in cats
     )

@@ -124,6 +124,7 @@ def write_gpkg(
     *,
     schemas: dict[str, TableSchema] | None = None,
     maps=None,
+    styles=None,
 ) -> None:
     """GeoPackage with layer ``units`` (all levels, WGS84), one attribute table per analysis, map styles.
 
@@ -147,8 +148,8 @@ def write_gpkg(
         if _geometry_column(df) is not None and df.crs is not None:  # a point/line/polygon table: a spatial layer
             df = df.to_crs(4326)
         pyogrio.write_dataframe(_sanitize(df.reset_index(drop=True)), path, layer=name, driver="GPKG")
-    if maps:
-        add_layer_styles(path, maps=maps)
+    if maps or styles:
+        add_layer_styles(path, maps=maps or [], styles=styles or [])
 
 
 def _with_names(df: pd.DataFrame, names: pd.DataFrame | None) -> pd.DataFrame:

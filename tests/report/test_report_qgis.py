@@ -93,3 +93,34 @@ def test_a_store_without_analyses_gets_no_styles(tmp_path):
                          geometry=[box(0, 0, 1, 1)], crs="EPSG:4326")
     write_gpkg(tmp_path / "r.gpkg", u, {})
     assert add_layer_styles(tmp_path / "r.gpkg") == []
+
+
+def test_spatial_tables_get_point_and_line_styles(tmp_path):
+    """A spatial output table (points, lines) gets a categorized / single-symbol QGIS style."""
+    import sqlite3
+
+    import geopandas as gpd
+    from shapely.geometry import LineString, Point
+
+    from ecozone import store
+    from ecozone.analysis import LayerStyle
+
+    from small_study import counties
+
+    units = counties().assign(level="county")
+    pts = gpd.GeoDataFrame({"park_id": ["P1", "P2"], "level": ["national_etdz", "provincial"]},
+                           geometry=[Point(113.05, 30.05), Point(113.15, 30.05)], crs="EPSG:4326")
+    riv = gpd.GeoDataFrame({"river_id": [1]}, geometry=[LineString([(113.0, 30.0), (113.3, 30.1)])], crs="EPSG:4326")
+    path = tmp_path / "r.gpkg"
+    store.write_gpkg(path, units, {"parks_map": pts, "parks_rivers": riv},
+                     styles=[LayerStyle("parks_map", column="level", category="level"),
+                             LayerStyle("parks_rivers", color="#4a90c2")])
+    con = sqlite3.connect(path)
+    rows = dict(con.execute("SELECT f_table_name, styleQML FROM layer_styles").fetchall())
+    con.close()
+    qml = rows["parks_map"]
+    assert 'type="categorizedSymbol"' in qml and 'attr="level"' in qml and 'type="marker"' in qml
+    assert 'value="national_etdz"' in qml and Labels("en").code("level", "national_etdz") in qml
+    assert Labels("en").color("level.national_etdz").lstrip("#")[:2] in "".join(
+        f"{int(x):02x}" for x in qml.split('name="color" value="')[1].split(",")[:3])
+    assert 'type="singleSymbol"' in rows["parks_rivers"] and 'type="line"' in rows["parks_rivers"]

@@ -1,6 +1,6 @@
 """The ``parks`` analysis declared (see :mod:`ecozone.analysis`; METHODS §3)."""
 
-from ecozone.analysis import Analysis
+from ecozone.analysis import Analysis, LayerStyle
 from ecozone.parks.inputs import INPUT_TABLES
 from ecozone.parks.params import ParksParams
 from ecozone.schema import package_schema
@@ -16,6 +16,10 @@ SPEC = Analysis(
     optional_tables=("park_year", "energy_units", "wwtp"),
     input_tables=INPUT_TABLES,
     layers={"rivers": ("line",), "parks": ("polygon",)},
+    styles=(
+        LayerStyle("parks_map", column="level", category="level"),
+        LayerStyle("parks_rivers", color="#4a90c2"),
+    ),
     report="ecozone.report.parks:parks_section",
     package="ecozone.parks",
 )
