@@ -53,7 +53,7 @@ def test_demo_store_holds_every_level(demo):
     assert set(filled["year"]) == {2020}
     assert len(filled) == county["unit_id"].nunique()
     fill = pyogrio.read_dataframe(out / "results.gpkg", layer="carbon_emissions_fill")
-    assert set(fill["model"].str.split("(").str[0]) <= {"naive", "drift", "ARIMA", "interpolation"}
+    assert set(fill["model"].str.split("(").str[0]) <= {"naive", "drift", "damped", "combination", "ARIMA", "interpolation"}
     assert fill["holdout_mape"].dropna().between(0, 100).all()
 
 
