@@ -242,7 +242,8 @@ def _read_links(ctx: Context):
 
 
 def _outline_xy(geoms, tol: float):
-    """x, y lists (km, None between rings) of the boundaries of projected polygons."""
+    """x, y lists (whole km, None between rings) of the outer rings of projected polygons; parts smaller
+    than (3 tol)² (islets) are left out."""
     import shapely
 
     xs: list = []
@@ -250,12 +251,14 @@ def _outline_xy(geoms, tol: float):
     for geom in geoms:
         if geom is None or geom.is_empty:
             continue
-        b = shapely.simplify(geom.boundary, tol)
-        for part in shapely.get_parts(b):
-            a = np.asarray(part.coords)[:, :2] / 1000.0
-            if len(a) >= 2:
-                xs += np.round(a[:, 0], 1).tolist() + [None]
-                ys += np.round(a[:, 1], 1).tolist() + [None]
+        for part in shapely.get_parts(geom):
+            if part.geom_type != "Polygon" or part.area < (3 * tol) ** 2:
+                continue
+            ring = shapely.simplify(part.exterior, tol)
+            a = np.round(np.asarray(ring.coords)[:, :2] / 1000.0).astype(int)
+            if len(a) >= 3:
+                xs += a[:, 0].tolist() + [None]
+                ys += a[:, 1].tolist() + [None]
     return xs, ys
 
 
@@ -268,14 +271,17 @@ def _classes(v: np.ndarray) -> np.ndarray:
 
 
 def _bases(ctx: Context, member: str):
-    """Outlines (km) of the member level (thin) and of the top level (thick), and the plot extent."""
+    """Outlines (km) for the interactive map: the member level when it has few units (else the level
+    covering the study with the fewest units, e.g. provinces), thin; the top level (e.g. agglomerations),
+    thick. Every year-and-kind variant repeats them, so they are simplified to 1/500 of the extent."""
     x0, y0, x1, y1 = ctx.geo.extent
-    tol = max(x1 - x0, y1 - y0, 1.0) / 800.0
+    tol = max(x1 - x0, y1 - y0, 1.0) / 500.0
     out = []
-    if member in ctx.geo.levels:
-        out.append((_outline_xy(ctx.geo.levels[member].projected, tol), "#bdbdbd", 0.6))
+    thin = member if member in ctx.geo.levels and len(ctx.geo.levels[member].ids) <= 60 else ctx.outline_level()
+    if thin in ctx.geo.levels:
+        out.append((_outline_xy(ctx.geo.levels[thin].projected, tol), "#bdbdbd", 0.6))
     top = ctx.data.levels[-1] if ctx.data.levels else None
-    if top and top != member and top in ctx.geo.levels:
+    if top and top != thin and top in ctx.geo.levels:
         out.append((_outline_xy(ctx.geo.levels[top].projected, tol), "#636363", 1.2))
     return out
 
