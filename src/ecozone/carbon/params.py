@@ -139,12 +139,13 @@ class EmissionsParams(Params):
         8, ge=3, description="Never fill a unit's series from fewer observed years than this."
     )
     candidates: list[Literal["naive", "damped", "drift", "combination", "arima"]] = Field(
-        ["naive", "damped", "drift", "combination", "arima"],
+        ["naive", "drift", "arima"],
         min_length=1,
         description="Candidate models: naive (last value carried forward); damped (random walk "
         "whose drift decays by the factor damping each year ahead); drift (random walk with "
         "drift); combination (equal-weight mean of the other candidates listed, at least two); "
-        "ARIMA(p, d, q). Ties go to the simpler, in this order.",
+        "ARIMA(p, d, q). Ties go to the simpler, in this order. Default: the three of METHODS §2.5; "
+        "damped and combination are extensions (see docs/carbon.md for their hold-out results).",
     )
     damping: float = Field(
         0.9,
@@ -187,10 +188,11 @@ class EmissionsParams(Params):
         "whole series (faster, but the order has seen the held-out years).",
     )
     selection: Literal["pooled", "series"] = Field(
-        "pooled",
+        "series",
         description='"pooled": every series of a pool is filled by the candidate of least mean '
         "hold-out error over the pool's series (pools: the group column of the emissions table "
-        'when given, else all series of the table); "series": each series by its own least error.',
+        'when given, else all series of the table); "series" (METHODS §2.5, default): each series by '
+        "its own least error.",
     )
     tie_margin: float = Field(
         0.0,
