@@ -92,6 +92,7 @@ def test_study_file(built, study):
     assert u["parents"] == {"province": "city", "subgroup": "city", "agglomeration": "city"}
     assert u["layer"] == "counties"
     for name, rel in study["tables"].items():
+        rel = rel["path"] if isinstance(rel, dict) else rel  # { path, units = … } form
         assert (dest / rel).is_file(), name
     for var, pattern in study["rasters"].items():
         for y in YEARS:

@@ -61,7 +61,9 @@ def test_demo_manifest_and_label(demo):
     out, _ = demo
     m = json.loads((out / "manifest.json").read_text())
     assert m["synthetic"] is True and m["label"] == "synthetic demo data"
-    assert set(m["analyses"]) == {"capacity", "carbon", "parks", "green"}
+    from ecozone.registry import ANALYSES
+
+    assert set(m["analyses"]) == set(ANALYSES)  # the demo exercises every analysis
     assert any(k.endswith("units.gpkg") for k in m["inputs"])
     assert len(m["inputs"]) > 190  # units + 6 tables + 4 years x (48 monthly + 1 land cover)
     about = pyogrio.read_dataframe(out / "results.gpkg", layer="about").set_index("key")["value"]
