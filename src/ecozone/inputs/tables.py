@@ -606,6 +606,23 @@ def _bad_number_fix(col: str, v: str) -> str:
     )
 
 
+def _plain_numbers(raw: pd.Series) -> pd.Series | None:
+    """Cells that are plain ASCII decimal numbers (``_NUMBER`` after stripping) as float64, others NaN.
+
+    None when the column holds anything but text and missing values (then every cell is checked
+    one by one). Cells left NaN are classified by the caller (markers, full-width digits, errors).
+    """
+    try:
+        text = raw.astype("string").str.strip()
+    except (TypeError, ValueError):  # pragma: no cover - mixed objects pandas cannot cast
+        return None
+    ok = text.str.fullmatch(_NUMBER.pattern).fillna(False).astype(bool)
+    out = pd.Series(np.nan, index=raw.index, dtype="float64")
+    if ok.any():
+        out[ok] = text[ok].astype("float64")
+    return out
+
+
 def _to_numbers(df: pd.DataFrame, col: str, where: str, *, whole: bool = False) -> tuple[pd.Series, str | None]:
     """One column as float64: markers → NaN; text, infinities and (``whole``) fractions are errors.
 
@@ -619,7 +636,16 @@ def _to_numbers(df: pd.DataFrame, col: str, where: str, *, whole: bool = False) 
         vals = np.empty(len(raw), dtype="float64")
         counts: dict[str, int] = {}
         bad: list[int] = []
-        for k, v in enumerate(raw.tolist()):
+        # fast path: plain ASCII decimal text (most cells) is parsed at once; the rest one by one
+        plain = _plain_numbers(raw)
+        if plain is not None:
+            vals[plain.notna().to_numpy()] = plain.dropna().to_numpy()
+            rest = np.flatnonzero(plain.isna().to_numpy())
+        else:
+            rest = range(len(raw))
+        items = raw.tolist()
+        for k in rest:
+            v = items[k]
             if is_missing_marker(v):
                 vals[k] = np.nan
                 key = "" if v is None or not isinstance(v, str) else v.strip()
