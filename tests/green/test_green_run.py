@@ -18,12 +18,15 @@ from ecozone.study import load_study
 
 # geodesic length of 1,000 m of UTM grid on the central meridian: 1,000 m / k0 (k0 = 0.9996)
 KM = 1.0 / 0.9996
+# the tiny study's layers are complete over both counties (the default extent, the layers' bounding
+# boxes, would leave U2 and even U1 out: tests/green/test_extent.py)
+COMPLETE = '[green]\nextent = "study"\n'
 
 
 @pytest.fixture(scope="module")
 def ran(tmp_path_factory):
     root = tmp_path_factory.mktemp("green")
-    study = make_green_study(root / "study")
+    study = make_green_study(root / "study", extra=COMPLETE)
     res = run_study(study, out=root / "out", only=["green"], report=False)
     return res
 
@@ -112,7 +115,7 @@ def test_geopackage_types(ran, tmp_path):
 
 def test_polygons_weights_and_gaps(tmp_path):
     study = make_green_study(tmp_path / "s", residential="polygons", layers_given=("green_space", "residential"),
-                             economy=False, fine=False, years=(2020,))
+                             economy=False, fine=False, years=(2020,), extra=COMPLETE)
     res = _analysis(study)
     g = res.tables["green_infrastructure"]
     u1 = g[(g["unit_id"] == "U1") & (g["year"] == 2020)].iloc[0]
@@ -125,7 +128,7 @@ def test_polygons_weights_and_gaps(tmp_path):
 
 def test_residential_weight_column(tmp_path):
     study = make_green_study(tmp_path / "s", fine=False, years=(2020,),
-                             extra='[green]\nresidential_weight = "residents"\n')
+                             extra=COMPLETE + 'residential_weight = "residents"\n')
     g = _analysis(study).tables["green_infrastructure"]
     u1 = g[(g["unit_id"] == "U1") & (g["year"] == 2020)].iloc[0]
     assert u1["park_service_share_buffer"] == pytest.approx(600 / 1000)   # R1+R2+R3 of R1..R4

@@ -9,6 +9,9 @@ from pydantic import Field, field_validator
 
 from ecozone.params import Params
 
+#: the values of ``[green] extent`` that are not a path
+EXTENT_KEYWORDS = ("layers", "hull", "study")
+
 
 class GreenParams(Params):
     """``[green]``: landscape metrics and green-infrastructure indicators (METHODS §4.5, §4.6)."""
@@ -61,11 +64,35 @@ class GreenParams(Params):
         description="Share of a unit's area landcover_fine must cover (cells with data) for the unit's "
         "landscape metrics and forest coverage to come from it; other units use landcover.",
     )
+    extent: str = Field(
+        "layers",
+        description='Where the vector layers ([layers] red_lines, green_space, greenways, residential, '
+        'roads) are complete, i.e. the units that get layer-based indicators: "layers" (the union of the '
+        "layers' bounding boxes, and only units some feature of a layer reaches), \"hull\" (the convex hull "
+        'of all their features, same rule), "study" (every unit: the layers are complete over the whole '
+        "study), or the path of a polygon layer (relative to the study file) of the area they cover. Units "
+        "outside get empty layer-based indicators, not 0.",
+    )
+    extent_min_coverage: float = Field(
+        0.95,
+        gt=0,
+        le=1,
+        description="Share of a unit's area that must lie inside the extent for the unit to get "
+        "layer-based indicators.",
+    )
     stripe_cells: int = Field(
         1 << 20,
         ge=1024,
         description="Cells per row stripe of the landscape pass (memory ≈ 60 bytes per stripe cell and level).",
     )
+
+    @field_validator("extent")
+    @classmethod
+    def _extent_given(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError('give "layers", "hull", "study" or the path of a polygon layer')
+        return v.lower() if v.lower() in EXTENT_KEYWORDS else v
 
     @field_validator("forest_groups")
     @classmethod
@@ -78,4 +105,4 @@ class GreenParams(Params):
         return v
 
 
-__all__ = ["GreenParams"]
+__all__ = ["EXTENT_KEYWORDS", "GreenParams"]

@@ -16,7 +16,11 @@ Tables written:
   row (``class`` empty);
 - ``green_infrastructure``: one row per ``level, unit_id, year``: the
   indicators of METHODS §4.6 with the sums behind them, ``pass_<indicator>``,
-  ``n_pass`` / ``n_assessed`` and ``rank_<indicator>``;
+  ``n_pass`` / ``n_assessed`` and ``rank_<indicator>``; the share of the
+  unit inside the extent of the vector layers (``layer_coverage``) and
+  whether the layer-based indicators were assessed there
+  (``in_layer_extent``): a unit outside the extent (``[green] extent``,
+  ``extent_min_coverage``) gets empty layer-based indicators, not 0;
 - ``green_standards``: the standards the indicators were tested against
   (the shipped table or ``[green] standards``), thresholds in the
   indicators' units.
@@ -39,6 +43,16 @@ from ecozone.inputs import rasters as rinputs
 from ecozone.landcover import NODATA_TYPE, codes_of, load_classes
 
 SOURCES = ("landcover_fine", "landcover")
+#: the vector layers of the analysis; every indicator but forest_coverage reads one of them
+LAYERS = ("red_lines", "green_space", "greenways", "residential", "roads")
+#: the sums read from the layers: empty in the units outside the layers' extent
+LAYER_SUMS = ("redline_km2", "greenway_km", "green_space_m2", "res_total", "res_served_buffer",
+              "res_served_network")
+#: the indicators built from the layers (empty outside their extent)
+LAYER_INDICATORS = tuple(i for i in INDICATORS if i != "forest_coverage")
+OUTSIDE = "outside the extent of the green-infrastructure layers"
+#: a feature reaches a unit when it lies more than this (m) inside the unit's boundary
+REACH_M = 10.0
 
 
 def run(inp: Inputs, rep) -> AnalysisResult:
@@ -51,7 +65,7 @@ def run(inp: Inputs, rep) -> AnalysisResult:
     landscape, lc = _landscape(inp, p, classes, rep, notes)
     with rep.step("green: red lines, greenways, green spaces, residential service"):
         sums = _layer_sums(inp, p, notes)
-    gi = _green_table(inp, sums, lc, standards, notes)
+    gi = _green_table(inp, p, sums, lc, standards, notes)
     return AnalysisResult(tables={"landscape": landscape, "green_infrastructure": gi,
                                   "green_standards": standards}, notes=notes)
 
@@ -187,9 +201,16 @@ def _layer_sums(inp: Inputs, p: GreenParams, notes: list[str]) -> pd.DataFrame:
     out = pd.DataFrame(index=pd.Index(fin["unit_id"].to_numpy(), name="unit_id"))
     layers = inp.layers
 
-    def geoms(name):
-        return layers[name].to_crs(crs).geometry.to_numpy()
+    given = {name: layers[name].to_crs(crs).geometry.to_numpy() for name in LAYERS if name in layers}
 
+    def geoms(name):
+        return given[name]
+
+    if given:
+        ext = layer_extent(inp, p, given)
+        if ext is not None:
+            out["extent_km2"] = ind.area_by_unit(ug, [ext]) / 1e6
+            out["layer_features"] = features_by_unit(ug, given.values())
     if "red_lines" in layers:
         out["redline_km2"] = ind.area_by_unit(ug, geoms("red_lines")) / 1e6
     if "greenways" in layers:
@@ -225,6 +246,64 @@ def _layer_sums(inp: Inputs, p: GreenParams, notes: list[str]) -> pd.DataFrame:
     return out
 
 
+def layer_extent(inp: Inputs, p: GreenParams, given: dict[str, np.ndarray]):
+    """The area where the layers are complete (``[green] extent``), in the area CRS; None for ``"study"``.
+
+    ``"layers"``: the union of each layer's bounding box; ``"hull"``: the
+    convex hull of all their features; a path: the union of that polygon
+    layer's features.
+    """
+    import shapely
+
+    if p.extent == "study":
+        return None
+    if p.extent == "layers":
+        boxes = [shapely.box(*shapely.total_bounds(g)) for g in given.values() if len(g)]
+        return shapely.union_all(boxes) if boxes else shapely.Polygon()
+    if p.extent == "hull":
+        pts = np.concatenate([shapely.get_coordinates(g) for g in given.values()])
+        return shapely.multipoints(pts).convex_hull if len(pts) else shapely.Polygon()
+    return _extent_layer(inp, p)
+
+
+def _extent_layer(inp: Inputs, p: GreenParams):
+    from ecozone.inputs.layers import load_layer
+
+    path = inp.study.resolve(p.extent)
+    where = f"{path} ([green] extent)"
+    if not path.exists():
+        raise InputError("file not found", where=where,
+                         fix='correct [green] extent: a polygon layer of the area the green layers cover, '
+                         '"layers" (their bounding boxes), "hull" or "study" (complete everywhere)')
+    try:
+        lay = load_layer(path, "extent", ("polygon",))
+    except InputError as e:
+        raise InputError(e.what, where=where,
+                         fix=(e.fix or "").replace("[layers] extent", "[green] extent")) from None
+    return lay.to_crs(inp.study.study.area_crs).geometry.union_all()
+
+
+def features_by_unit(units, layers, inset_m: float = REACH_M) -> np.ndarray:
+    """Number of features of ``layers`` (arrays of geometries) reaching more than ``inset_m`` into each unit.
+
+    A feature that only touches a unit's boundary, or overlaps it by a sliver
+    of digitising or reprojection (the park next door), does not count.
+    """
+    import shapely
+
+    u = np.asarray(units, dtype=object)
+    n = np.zeros(len(u))
+    if not len(u):
+        return n
+    core = shapely.buffer(u, -inset_m) if inset_m > 0 else u
+    for g in layers:
+        g = np.asarray(g, dtype=object)
+        if len(g):
+            ui, _ = shapely.STRtree(g).query(core, predicate="intersects")
+            n += np.bincount(ui, minlength=len(u))
+    return n
+
+
 def _weights(inp: Inputs, layer, column: str | None):
     if column is None:
         return None
@@ -245,7 +324,7 @@ def _weights(inp: Inputs, layer, column: str | None):
 # -- the indicator table ---------------------------------------------------------------------
 
 
-def _green_table(inp: Inputs, sums: pd.DataFrame, lc: pd.DataFrame, standards: pd.DataFrame,
+def _green_table(inp: Inputs, p: GreenParams, sums: pd.DataFrame, lc: pd.DataFrame, standards: pd.DataFrame,
                  notes: list[str]) -> pd.DataFrame:
     units = inp.units
     years = inp.study.study.years
@@ -267,6 +346,7 @@ def _green_table(inp: Inputs, sums: pd.DataFrame, lc: pd.DataFrame, standards: p
     t = pd.concat(frames, ignore_index=True)
     t = t.merge(lc, on=["level", "unit_id", "year"], how="left") if len(lc) else t.assign(
         landcover_source=None, lc_km2=np.nan, forest_km2=np.nan)
+    _apply_extent(inp, p, t, notes)
     t = pd.concat([t, ind.indicator_frame(t)], axis=1)
     t = t.loc[:, ~t.columns.duplicated(keep="last")]
     t["greenway_km"] = t["greenway_km"] if "greenway_km" in t.columns else np.nan
@@ -278,7 +358,8 @@ def _green_table(inp: Inputs, sums: pd.DataFrame, lc: pd.DataFrame, standards: p
     t["green_space_km2"] = t["green_space_m2"] / 1e6 if "green_space_m2" in t.columns else np.nan
     _explain_gaps(inp, t, notes)
     cols = ["level", "unit_id", "year", "area_km2", "landcover_source", "lc_km2", "forest_km2",
-            "forest_coverage", "redline_km2", "redline_share", "greenway_km", "greenway_density",
+            "forest_coverage", "layer_coverage", "in_layer_extent", "redline_km2", "redline_share", "greenway_km",
+            "greenway_density",
             "green_space_km2", "population", "park_green_per_capita", "park_service_share_buffer",
             "park_service_share_network", *passed.columns, "n_pass", "n_assessed",
             *[f"rank_{i}" for i in INDICATORS]]
@@ -288,13 +369,51 @@ def _green_table(inp: Inputs, sums: pd.DataFrame, lc: pd.DataFrame, standards: p
     return t[cols].reset_index(drop=True)
 
 
+def _apply_extent(inp: Inputs, p: GreenParams, t: pd.DataFrame, notes: list[str]) -> None:
+    """``layer_coverage`` and ``in_layer_extent``; the layer sums emptied in the units outside the extent."""
+    if not any(name in inp.layers for name in LAYERS):
+        t["layer_coverage"], t["in_layer_extent"] = np.nan, pd.NA  # no layer, nothing to assess
+        return
+    if p.extent == "study":
+        t["layer_coverage"], t["in_layer_extent"] = 1.0, True
+        return
+    area = pd.to_numeric(t["area_km2"], errors="coerce")
+    cov = (pd.to_numeric(t["extent_km2"], errors="coerce").fillna(0.0) / area.where(area > 0)).clip(upper=1.0)
+    inside = (cov >= p.extent_min_coverage - 1e-9).to_numpy()
+    if p.extent in ("layers", "hull"):  # a unit no feature reaches: unmapped or truly empty, who can tell
+        inside = inside & (pd.to_numeric(t["layer_features"], errors="coerce").fillna(0.0) > 0).to_numpy()
+    t["layer_coverage"], t["in_layer_extent"] = cov.to_numpy(), inside
+    out = ~inside
+    if not out.any():
+        return
+    t.loc[out, [c for c in LAYER_SUMS if c in t.columns]] = np.nan
+    one_year = (t["year"] == t["year"].min()).to_numpy()  # the extent is the same every year
+    levels = [lv for lv in inp.units.levels if (t.loc[one_year, "level"] == lv).any()]
+    counts = ", ".join(f"{int((out & one_year & (t['level'] == lv).to_numpy()).sum()):,} of "
+                       f"{int((one_year & (t['level'] == lv).to_numpy()).sum()):,} {lv}" for lv in levels)
+    share = f"{100 * p.extent_min_coverage:g} %"
+    how = {"layers": f"less than {share} of their area inside the union of the layers' bounding boxes, or no "
+                     "feature of a layer in them",
+           "hull": f"less than {share} of their area inside the convex hull of the layers' features, or no "
+                   "feature of a layer in them"}.get(p.extent, f"less than {share} of their area inside "
+                                                              f"{inp.study.resolve(p.extent).name}")
+    notes.append(f"green: units {OUTSIDE} ([green] extent = \"{p.extent}\"): {counts} ({how}); their "
+                 f"layer-based indicators ({', '.join(LAYER_INDICATORS)}) are empty, not 0, and they are not "
+                 "ranked on them. Give [green] extent (a polygon layer of the area the layers cover, or "
+                 '"study" when they are complete everywhere) or extent_min_coverage to change this')
+
+
 def _explain_gaps(inp: Inputs, t: pd.DataFrame, notes: list[str]) -> None:
     """A note for every indicator left empty, saying why (never a silent gap)."""
     layers = inp.layers
     n = len(t)
+    outside = t["in_layer_extent"].astype("boolean").eq(False).fillna(False).to_numpy(bool)
 
     def say(col: str, why: str) -> None:
-        k = int(t[col].isna().sum())
+        empty = t[col].isna().to_numpy()
+        if col in LAYER_INDICATORS:
+            empty = empty & ~outside  # said once, with the extent
+        k = int(empty.sum())
         if k:
             notes.append(f"green: {col} is empty in {k:,} of {n:,} rows: {why}")
 

@@ -9,7 +9,8 @@ with an empty ``class`` are the landscape level).
 
 Figures: the city scorecard (one card per city of the latest year: every
 indicator, its pass/fail against the standard and its rank among the
-cities), a comparison chart of the cities per indicator and year (bars
+cities; only the cities inside the extent of the green-infrastructure layers,
+``in_layer_extent``, and a note of how many lie outside), a comparison chart of the cities per indicator and year (bars
 coloured by pass/fail, the threshold drawn), maps of the indicators and of
 landscape metrics at every level, and a static PNG of the comparison.
 """
@@ -35,6 +36,40 @@ PERCENT = {"forest_coverage", "redline_share", "park_service_share_buffer", "par
 LANDSCAPE_VARS = ("shdi", "ed", "lpi", "contag")
 PASS, FAIL, NONE = "#1a9850", "#d73027", "#4575b4"
 TABLE = "green_infrastructure"
+#: texts not (yet) in the label table: the label table's row wins when it has one
+TEXTS = {
+    "ui.green_outside_extent": {
+        "en": "{n} of {m} units of the level {level} lie outside the extent of the green-infrastructure layers "
+              "and have no card: their layer-based indicators (red lines, greenways, park green space and its "
+              "service) were not assessed; their forest coverage is in the comparison chart and the maps.",
+        "zh": "{level}中有 {n} / {m} 个位于绿色基础设施图层范围之外，不设卡片：其基于图层的指标（生态保护红线、"
+              "绿道、公园绿地及其服务覆盖）未评价；其森林覆盖率见对比图与地图。",
+    },
+    "ui.green_none_inside": {
+        "en": "No unit of the level {level} lies inside the extent of the green-infrastructure layers ({m} "
+              "outside): no card.",
+        "zh": "没有{level}位于绿色基础设施图层范围之内（{m} 个在范围外），不设卡片。",
+    },
+    "method.green_extent": {
+        "en": " Red-line share, greenways, park green space per capita and park service coverage are assessed "
+              "only in the units at least {share} % of whose area lies inside the extent of the layers ({extent}); "
+              "elsewhere they are empty, not 0, and unranked.",
+        "zh": "生态保护红线占比、绿道、人均公园绿地面积与公园绿地服务覆盖率仅对至少 {share} % 面积位于图层范围"
+              "（{extent}）内的单元评价；其余单元为空值而非 0，且不参与排名。",
+    },
+    "method.green_extent_study": {
+        "en": " The layers are taken as complete over the whole study.",
+        "zh": "各图层视为覆盖整个研究区。",
+    },
+    "ui.green_extent_layers": {"en": "the union of the layers' bounding boxes, units a feature reaches",
+                               "zh": "各图层外包矩形之并，且单元内至少有一个要素"},
+    "ui.green_extent_hull": {"en": "the convex hull of the layers' features, units a feature reaches",
+                             "zh": "全部要素的凸包，且单元内至少有一个要素"},
+}
+
+
+def _text(L, key: str, **fmt) -> str:
+    return L(key, default=TEXTS[key].get(L.lang, TEXTS[key]["en"]), **fmt)
 
 
 def green_section(ctx: Context) -> Section | None:
@@ -68,10 +103,20 @@ def green_section(ctx: Context) -> Section | None:
 
 def _method(ctx: Context) -> str:
     p = ctx.param("green", default={}) or {}
-    return ctx.L("method.green", distance=f"{p.get('service_distance_m', 500):g}",
-                 node=f"{p.get('park_node_distance_m', 50):g}", noding=p.get("road_noding", "intersections"),
-                 forest=", ".join(p.get("forest_groups") or ["forest"]),
-                 coverage=f"{100 * float(p.get('fine_min_coverage', 0.95)):g}")
+    L = ctx.L
+    text = L("method.green", distance=f"{p.get('service_distance_m', 500):g}",
+             node=f"{p.get('park_node_distance_m', 50):g}", noding=p.get("road_noding", "intersections"),
+             forest=", ".join(p.get("forest_groups") or ["forest"]),
+             coverage=f"{100 * float(p.get('fine_min_coverage', 0.95)):g}")
+    extent = str(p.get("extent", "layers"))
+    if extent == "study":
+        return text + _text(L, "method.green_extent_study")
+    if extent in ("layers", "hull"):
+        where = _text(L, f"ui.green_extent_{extent}")
+    else:  # a polygon layer: its file name
+        where = extent.replace("\\", "/").rsplit("/", 1)[-1]
+    share = f"{100 * float(p.get('extent_min_coverage', 0.95)):g}"
+    return text + _text(L, "method.green_extent", share=share, extent=where)
 
 
 def _standards_table(ctx: Context, std: pd.DataFrame) -> str:
@@ -133,9 +178,29 @@ def _latest(gi: pd.DataFrame, level: str) -> tuple[int, pd.DataFrame]:
     return y, sub[sub["year"] == y]
 
 
+def _inside(sub: pd.DataFrame) -> pd.Series | None:
+    """Per row, whether the unit lies inside the extent of the layers (None: no layer, nothing was gated)."""
+    if "in_layer_extent" not in sub.columns:
+        return None
+    flags = sub["in_layer_extent"].map(_truth)
+    if flags.isna().all():
+        return None
+    return flags.eq(True)
+
+
 def _scorecard(ctx: Context, gi: pd.DataFrame, std: pd.DataFrame | None, level: str) -> Figure | None:
     L = ctx.L
     year, sub = _latest(gi, level)
+    inside = _inside(sub)
+    outside_note = ""
+    if inside is not None and not inside.all():
+        n_out, m = int((~inside).sum()), len(sub)
+        sub = sub[inside.to_numpy()]
+        if not len(sub):
+            msg = _text(L, "ui.green_none_inside", level=L.level(level), m=n_out)
+            return Figure("green_scorecard", L("fig.green_scorecard"), "table", None, body="", note=msg)
+        outside_note = ("" if L.lang == "zh" else " ") + _text(L, "ui.green_outside_extent", n=n_out, m=m,
+                                                                level=L.level(level))
     inds = [i for i in INDICATORS if i in sub.columns and sub[i].notna().any()]
     if not inds:
         return None
@@ -170,7 +235,7 @@ def _scorecard(ctx: Context, gi: pd.DataFrame, std: pd.DataFrame | None, level: 
                      f'{"".join(body)}</tbody></table></div>')
     grid = ('<div class="green-cards" style="display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));'
             f'gap:10px">{"".join(cards)}</div>')
-    note = L("ui.green_cards_note", level=L.level(level), year=year)
+    note = L("ui.green_cards_note", level=L.level(level), year=year) + outside_note
     body = f'<details open><summary>{esc(L.level(level))} · {year} ({len(cards)})</summary>{grid}</details>'
     return Figure("green_scorecard", L("fig.green_scorecard"), "table", None, body=body, note=note)
 
