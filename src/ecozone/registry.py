@@ -12,6 +12,7 @@ from ecozone.carbon.spec import SPEC as carbon
 from ecozone.connectivity.spec import SPEC as connectivity
 from ecozone.drivers.spec import SPEC as drivers
 from ecozone.green.spec import SPEC as green
+from ecozone.landuse.spec import SPEC as landuse
 from ecozone.overview.spec import SPEC as overview
 from ecozone.parks.spec import SPEC as parks
 
@@ -23,6 +24,7 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     drivers,
     overview,
     connectivity,
+    landuse,
 )}
 
 
