@@ -8,10 +8,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test install system-deps lint bench clean
 
-# Debian packages: Chromium (the report's browser test) and a CJK font (the
-# figures' Chinese labels). Installed with apt-get when missing and we are root
-# (as on CI); otherwise a note says what to install.
-SYSTEM_PKGS := chromium fonts-noto-cjk
+# Debian packages: Chromium (the report's browser test), a CJK font (the
+# figures' Chinese labels), PostgreSQL with PostGIS (tests/test_postgis.py
+# starts its own server; postgresql-postgis pulls the PostGIS of the default
+# PostgreSQL). Installed with apt-get when missing and we are root (as on CI);
+# otherwise a note says what to install.
+SYSTEM_PKGS := chromium fonts-noto-cjk postgresql postgresql-postgis
 system-deps:
 	@missing=""; for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -19,7 +21,7 @@ system-deps:
 	    echo "installing Debian packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "note: install the Debian packages$$missing (sudo apt-get install$$missing) for the browser test and CJK figures"; \
+	    echo "note: install the Debian packages$$missing (sudo apt-get install$$missing) for the browser test, CJK figures and the PostGIS test"; \
 	  fi; \
 	fi
 

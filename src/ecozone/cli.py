@@ -167,6 +167,10 @@ def _print_result(res, study_file: Path | None = None) -> None:
     if rep.exists():
         out_console.print(f"report:  {rep}")
     out_console.print(f"manifest: {res.out_dir / 'manifest.json'}")
+    pg = getattr(res, "postgis", None)
+    if pg is not None:
+        out_console.print(f"postgis: {escape(pg.url)} schema {pg.schema} ({len(pg.tables)} tables, {len(pg.views)} map "
+                          f"layers; run {pg.run_id})")
     for name, why in res.skipped.items():
         out_console.print(f"[yellow]skipped {name}[/yellow]: lacks {', '.join(why)}")
     out_console.print(f"done in {m['timings_s']['total']:.1f} s")
@@ -249,13 +253,21 @@ def run(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="dask.distributed scheduler address, e.g. tcp://host:8786.")
     ] = None,
+    store: Annotated[
+        str | None,
+        typer.Option("--store", help="Also write the results into PostGIS: postgresql://USER@HOST:PORT/DB "
+                     "(password from PGPASSWORD or .pgpass)."),
+    ] = None,
+    schema: Annotated[
+        str | None, typer.Option("--schema", help="Schema for --store (default [store] schema, ecozone).")
+    ] = None,
 ) -> None:
     """Run every analysis the study's inputs allow; write results atomically."""
     from ecozone.run import run_study
 
     names = [n.strip() for o in (only or []) for n in o.split(",") if n.strip()] or None
     with _errors(), _progress() as rep:
-        res = run_study(study, out=out, only=names, scheduler=scheduler, reporter=rep)
+        res = run_study(study, out=out, only=names, scheduler=scheduler, reporter=rep, store=store, schema=schema)
     _print_result(res)
 
 

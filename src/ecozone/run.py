@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import platform
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -174,6 +175,7 @@ class RunResult:
     rasters: list[str]
     manifest: dict
     skipped: dict[str, list[str]]
+    postgis: object | None = None  #: :class:`ecozone.store_postgis.PostgisResult` when written to a database
 
 
 def run_study(
@@ -184,6 +186,8 @@ def run_study(
     scheduler: str | None = None,
     reporter: SilentReporter | None = None,
     report: bool = True,
+    store: str | None = None,
+    schema: str | None = None,
 ) -> RunResult:
     """Run every analysis the study's inputs allow and write the outputs atomically.
 
@@ -193,6 +197,8 @@ def run_study(
     out: output folder (default ``<study>/out``); replaced only when the run succeeds.
     only: names of analyses to run (default: all that can run).
     scheduler: dask.distributed scheduler address for raster work (default: local threads).
+    store: PostgreSQL URL (``postgresql://user@host/db``) to write the results into PostGIS too
+        (default: ``[store] url``); schema: its schema (default ``[store] schema``, ``ecozone``).
     reporter: receives progress and step timings.
     """
     rep = reporter or SilentReporter()
@@ -238,6 +244,7 @@ def run_study(
             fix="add the inputs an analysis needs (see `ecozone validate`)",
         )
 
+    db = _postgis_target(st, store, schema)
     results: dict[str, AnalysisResult] = {}
     try:
         with _scheduler(scheduler or st.compute.scheduler):
@@ -246,13 +253,30 @@ def run_study(
                 inp.results.update(results[name].tables)
                 for n in results[name].notes:
                     rep.note(n)
-        return _write_outputs(st, inp, results, to_run, skipped, out_dir, rep, report, t_start)
+        return _write_outputs(st, inp, results, to_run, skipped, out_dir, rep, report, t_start, db=db)
     finally:
         for r in results.values():
             r.cleanup()
 
 
-def _write_outputs(st, inp, results, to_run, skipped, out_dir, rep, report, t_start) -> RunResult:
+def _postgis_target(st: Study, store: str | None, schema: str | None) -> dict | None:
+    """The database a run writes into (``--store`` / ``[store]``), checked before the analyses run."""
+    url = store or st.store.url
+    if not url:
+        if schema:
+            raise EcozoneError("--schema names a schema of a database, but no database is given",
+                               where="--schema", fix="add --store postgresql://USER@HOST/DB (or [store] url), "
+                               "or leave --schema out")
+        return None
+    from ecozone import store_postgis
+
+    where = "--store" if store else f"{st.source}, key 'store.url'"
+    sch = schema or st.store.db_schema
+    shown = store_postgis.check_postgis(url, sch, where=where)
+    return {"url": url, "schema": sch, "where": where, "shown": shown}
+
+
+def _write_outputs(st, inp, results, to_run, skipped, out_dir, rep, report, t_start, db=None) -> RunResult:
     """Write every output into a temporary folder and swap it in (store layer)."""
     from ecozone import store
 
@@ -261,12 +285,14 @@ def _write_outputs(st, inp, results, to_run, skipped, out_dir, rep, report, t_st
         tables.update(r.tables)
     schemas = {t: s for n in to_run for t, s in ANALYSES[n].schema.items()}
     maps = [m for n in to_run for m in ANALYSES[n].maps]
+    styles = [st for n in to_run for st in ANALYSES[n].styles]
     tables = store.typed_tables(tables, schemas)
     raster_names: list[str] = []
     with store.atomic_output(out_dir) as tmp:
         with rep.step("writing results", total=len(tables) + sum(len(r.rasters) for r in results.values()) + 3) as s:
             about = _about_table(st, to_run, skipped)
-            store.write_gpkg(tmp / "results.gpkg", inp.units.frame, {**tables, "about": about}, maps=maps)
+            store.write_gpkg(tmp / "results.gpkg", inp.units.frame, {**tables, "about": about}, maps=maps,
+                             styles=styles)
             s.advance()
             rdir = tmp / "rasters"
             for r in results.values():
@@ -299,12 +325,24 @@ def _write_outputs(st, inp, results, to_run, skipped, out_dir, rep, report, t_st
                 "notes": rep.messages,
                 "timings_s": dict(rep.timings),
             }
+            if db:  # the URL without password; the run's id is the row of the schema's `runs` table
+                manifest["store"] = {"url": db["shown"], "schema": db["schema"], "run_id": str(uuid.uuid4())}
             manifest["timings_s"]["total"] = round(time.perf_counter() - t_start, 3)
             store.write_manifest(tmp / "manifest.json", manifest)
             s.advance()
         if report:
             _write_report(tmp, rep)
-    return RunResult(out_dir=out_dir.resolve(), tables=tables, rasters=raster_names, manifest=manifest, skipped=skipped)
+        pg = None
+        if db:  # last: a refused database write leaves the output folder untouched (and vice versa)
+            from ecozone import store_postgis
+
+            with rep.step(f"writing PostGIS schema {db['schema']}"):
+                pg = store_postgis.write_postgis(db["url"], db["schema"], inp.units.frame, tables, schemas, maps,
+                                                 about, manifest, where=db["where"])
+            for n in pg.notes:
+                rep.note(n)
+    return RunResult(out_dir=out_dir.resolve(), tables=tables, rasters=raster_names, manifest=manifest, skipped=skipped,
+                     postgis=pg)
 
 
 def _write_report(out_dir: Path, rep: SilentReporter) -> None:

@@ -283,6 +283,19 @@ class ComputeSection(Params):
     )
 
 
+class StoreSection(Params):
+    """``[store]``: the results written into PostGIS too (METHODS §0.4; docs/store.md)."""
+
+    url: str | None = Field(
+        None,
+        description="PostgreSQL URL postgresql://USER@HOST:PORT/DATABASE; the password comes from PGPASSWORD "
+        "or a .pgpass file, never from this file. Empty = no database.",
+    )
+    db_schema: str = Field(
+        "ecozone", alias="schema", description="Schema of the results (a run replaces the previous run's tables)."
+    )
+
+
 LANDCOVER_SCHEMES = ("igbp", "resdc", "clcd")
 
 
@@ -306,6 +319,7 @@ class StudyBase(Params):
     tables: TablesSection = Field(default_factory=TablesSection)
     rasters: RastersSection = Field(default_factory=RastersSection)
     compute: ComputeSection = Field(default_factory=ComputeSection)
+    store: StoreSection = Field(default_factory=StoreSection)
     landcover: LandcoverSection = Field(default_factory=LandcoverSection)
     layers: LayersSection = Field(default_factory=LayersSection)
 
@@ -402,7 +416,7 @@ def _keys_at(parts: list[str]) -> list[str]:
         model = _model_of(f.annotation)
     if model is None:
         return []
-    return [k for k, f in model.model_fields.items() if not f.exclude]
+    return [f.alias or k for k, f in model.model_fields.items() if not f.exclude]
 
 
 #: what to write instead, by pydantic error type

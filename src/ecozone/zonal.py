@@ -680,10 +680,11 @@ def zonal_reduce(
         numpy array, dask array or :class:`xarray.DataArray` of shape
         ``(y, x)`` or ``(band, y, x)`` on ``weights.grid``, any numeric dtype,
         in any unit ``[v]``. Dask input is reduced chunk by chunk with the
-        current dask scheduler (local threads recommended: the weights are
-        not cheap to ship to distributed workers); memory stays at a few
-        chunks. Chunks holding all bands are fastest (each chunk streams its
-        weight entries once).
+        current dask scheduler (local threads, or a dask.distributed
+        cluster: the weights are one task of the graph, sent once to each
+        worker that reduces a chunk); memory stays at a few chunks. Chunks
+        holding all bands are fastest (each chunk streams its weight
+        entries once).
     stats:
         Any of :data:`STATS` (see the module docstring for definitions and
         units: ``sum`` [v]·cells, ``count`` cells, ``cell_mean`` [v],
@@ -772,20 +773,21 @@ def _reduce_array(weights: ZonalWeights, arr, nodata) -> np.ndarray:
         return np.sum(outs, axis=0).transpose(1, 0, 2)
 
     # dask: one small accumulator per chunk (serial kernel, GIL released),
-    # summed by dask's tree reduction; memory stays at a few chunks.
-    def block(x: np.ndarray, block_info=None) -> np.ndarray:
-        (_, _), (r0, r1), (c0, _) = block_info[0]["array-location"]
-        out = np.zeros((nu, x.shape[0], 5))
-        if weights.row_ptr[r1] > weights.row_ptr[r0]:
-            _accumulate(
-                np.ascontiguousarray(x), nod, has_nodata, r0, c0, grid.width, *wargs, r0, r1, out
-            )
-        return out.transpose(1, 0, 2)[:, None, None]
+    # summed by dask's tree reduction; memory stays at a few chunks. The weights are
+    # one task of the graph that every block depends on: a dask.distributed worker
+    # receives them once, not with every chunk.
+    import dask
 
+    wtask = dask.delayed(wargs, name=f"ecozone-zonal-weights-{weights.key}", traverse=False)
     nr, nc = len(arr.chunks[1]), len(arr.chunks[2])
     parts = da.map_blocks(
-        block,
+        _reduce_block,
         arr,
+        wtask,
+        nu=nu,
+        nod=nod,
+        has_nodata=has_nodata,
+        width=grid.width,
         chunks=(arr.chunks[0], (1,) * nr, (1,) * nc, (nu,), (5,)),
         new_axis=[3, 4],
         dtype=np.float64,
@@ -793,6 +795,20 @@ def _reduce_array(weights: ZonalWeights, arr, nodata) -> np.ndarray:
         name=f"ecozone-zonal-{weights.key}-{arr.name}-{nod}-{has_nodata}",
     )
     return parts.sum(axis=(1, 2)).compute()
+
+
+def _reduce_block(x: np.ndarray, w: tuple, nu: int, nod: float, has_nodata: bool, width: int,
+                  block_info=None) -> np.ndarray:
+    """Accumulators of one dask chunk ``x`` (bands, rows, cols); ``w``: the weight arrays.
+
+    A module-level function, so that dask.distributed workers import it and its
+    Numba kernel (compiled once, cached on disk) rather than receive a pickled copy.
+    """
+    (_, _), (r0, r1), (c0, _) = block_info[0]["array-location"]
+    out = np.zeros((nu, x.shape[0], 5))
+    if w[-1][r1] > w[-1][r0]:  # row_ptr: there are entries in these rows
+        _accumulate(np.ascontiguousarray(x), nod, has_nodata, r0, c0, width, *w, r0, r1, out)
+    return out.transpose(1, 0, 2)[:, None, None]
 
 
 def _to_frame(weights: ZonalWeights, acc: np.ndarray, stats, dim, labels) -> pd.DataFrame:

@@ -23,7 +23,7 @@ Tables written (all keyed by ``level, unit_id, year`` where they are per unit):
 - ``carbon_gravity``: gravity centres of CE and CS per level and year;
 - ``carbon_extremes``: ε_max and NDVI extremes used per vegetation type and year;
 - ``carbon_emissions_fill``: every filled emission value with its 95 % interval, the model chosen
-  (ARIMA, drift or naive) and its hold-out error.
+  (naive, drift, damped drift, ARIMA or their combination) and its hold-out error.
 """
 
 from __future__ import annotations
@@ -81,6 +81,24 @@ def _blocks_to_files(ds, names: list[str], grid, folder: Path, year: int) -> dic
         for d in dsts.values():
             d.close()
     return paths
+
+
+def _scratch_parent(inp) -> str | None:
+    """Folder of the scratch rasters: the study's cache folder when a dask.distributed client
+    runs the raster work (its workers open the scratch files by path, as they open the study's
+    inputs, so on a cluster of several machines both must be on the shared file system), else
+    the system's temporary folder."""
+    try:
+        from distributed import default_client
+
+        default_client()
+    except (ImportError, ValueError):  # no distributed client: local threads
+        return None
+    try:
+        inp.cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return str(inp.cache_dir)
 
 
 def _open_scratch(path: Path, grid, chunk: int):
@@ -164,11 +182,11 @@ def run_carbon(inp, rep):
     years = st.study.years
     grid = inp.rasters.grid
     notes: list[str] = []
-    scratch = Path(tempfile.mkdtemp(prefix="ecozone-carbon-"))
+    scratch = Path(tempfile.mkdtemp(prefix="ecozone-carbon-", dir=_scratch_parent(inp)))
     try:
         # ---------------------------------------------------------- emissions
         em = inp.tables["emissions"][["unit_id", "year", "value_tc"]].rename(columns={"value_tc": "value"})
-        with rep.step("carbon: emissions gap-filling (ARIMA / drift / naive, hold-out selection)"):
+        with rep.step("carbon: emissions gap-filling (hold-out selection among naive, drift, damped, ARIMA, combination)"):
             filled = fill_emissions(em, years, p.emissions, cache_dir=inp.cache_dir)
         for _, r in filled.notes.iterrows():
             notes.append(f"emissions of unit {r['unit_id']}: {r['note']}")
