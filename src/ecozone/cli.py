@@ -229,6 +229,14 @@ def validate(study: Annotated[Path, typer.Argument(help="Study file or folder.")
         for var, files in inp.rasters.paths.items():
             rt.add_row(var, str(len(files)))
         out_console.print(rt)
+    if inp.layers:
+        lt = Table(title="layers")
+        lt.add_column("layer")
+        lt.add_column("features", justify="right")
+        lt.add_column("geometry")
+        for name, gdf in inp.layers.items():
+            lt.add_row(name, str(len(gdf)), ", ".join(sorted(set(gdf.geom_type))))
+        out_console.print(lt)
     at = Table(title="analyses")
     at.add_column("analysis")
     at.add_column("can run")

@@ -140,7 +140,22 @@ def plan(study: Study, inputs: Inputs | None = None) -> dict[str, list[str]]:
     given = {n for n in TABLE_NAMES if getattr(study.tables, n) is not None}
     rs = inputs.rasters if inputs is not None else rinputs.discover(study)
     layers = set(study.layers.given())
-    return {name: a.lacks(given, rs, layers) for name, a in ANALYSES.items()}
+    lacks = {name: a.lacks(given, rs, layers) for name, a in ANALYSES.items()}
+    # an analysis that reads another's results runs only when that one runs, unless a table it
+    # was given stands in for those results (``reads_unless``); registry order = dependency order
+    for name, a in ANALYSES.items():
+        if lacks[name] or _stands_in(name, given):
+            continue
+        for r in a.reads:
+            if lacks[r]:
+                lacks[name] = [f"the results of '{r}' (which lacks {', '.join(lacks[r])})"]
+                break
+    return lacks
+
+
+def _stands_in(name: str, given: set[str]) -> bool:
+    """Whether a table given to analysis ``name`` stands in for the results it reads."""
+    return bool(given & set(ANALYSES[name].reads_unless))
 
 
 @contextlib.contextmanager
@@ -217,6 +232,13 @@ def run_study(
     lacks = plan(st, inp)
     wanted = order(only) if only else list(ANALYSES)
     if only:
+        given = set(inp.tables)
+        for n in [n for n in wanted if n not in only]:
+            readers = [m for m in wanted if n in ANALYSES[m].reads]
+            if lacks[n] and readers and all(_stands_in(m, given) for m in readers):
+                rep.note(f"{n} cannot run (it lacks {', '.join(lacks[n])}); "
+                         f"{', '.join(readers)} runs without its results")
+                wanted.remove(n)
         added = [n for n in wanted if n not in only]
         if added:
             rep.note(f"running {', '.join(added)} first: {', '.join(only)} reads its results")
@@ -227,11 +249,6 @@ def run_study(
                 where=str(st.source),
                 fix="add the inputs to the study file, or leave the analysis out of --only",
             )
-    # an analysis that reads another's results runs only when that one runs
-    for name in wanted:
-        for r in ANALYSES[name].reads:
-            if lacks[r] and not lacks[name]:
-                lacks[name] = [f"the results of '{r}' (which lacks {', '.join(lacks[r])})"]
     to_run = [n for n in wanted if not lacks[n]]
     skipped = {n: lacks[n] for n in wanted if lacks[n]}
     for n, why in skipped.items():
