@@ -64,6 +64,10 @@ levels = { county = "unit_id", city = "city_id", agglomeration = "agglo_id" }
 # green_space = "layers/green.gpkg"    # parks and green spaces (polygons)
 # roads = "layers/roads.gpkg"          # road lines (walking distance, break points)
 
+[store]                        # also write the results into PostGIS (docs/store.md)
+# url = "postgresql://planner@localhost:5432/gis"   # password from PGPASSWORD or ~/.pgpass, never here
+# schema = "ecozone"
+
 [compute]
 # chunk_size = 1024            # raster chunk edge, pixels
 # scheduler = "tcp://127.0.0.1:8786"   # dask.distributed; default: local threads
