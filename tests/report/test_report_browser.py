@@ -30,7 +30,8 @@ LOCAL = ("file:", "data:", "blob:", "about:")
 FIGURE_RECTS = """JSON.stringify(Array.from(document.querySelectorAll('figure.report-figure')).map(function (f) {
   var r = f.getBoundingClientRect();
   return {id: f.id, x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height,
-          drawn: !!f.querySelector('.js-plotly-plot .main-svg') || !!f.querySelector('img[data-panel][src^="data:image/png"]')};
+          drawn: !!f.querySelector('.js-plotly-plot .main-svg') || !!f.querySelector('img[data-panel][src^="data:image/png"]')
+                 || (f.dataset.kind === 'table' && !!f.querySelector('table tbody tr'))};
 }))"""
 
 

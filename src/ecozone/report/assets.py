@@ -71,6 +71,7 @@ JS = r"""
 (function () {
 'use strict';
 var R = JSON.parse(document.getElementById('ecozone-data').textContent);
+Object.keys(R.cols).forEach(function (k) { if (R.cols[k].same) R.cols[k] = R.cols[R.cols[k].same]; });
 var STATUS = window.ECOZONE_STATUS = {total: 0, rendered: 0, failed: 0, done: false, errors: []};
 var GEO = {};
 var CONFIG = {displaylogo: false, responsive: true, modeBarButtonsToRemove: ['select2d', 'lasso2d'],

@@ -248,7 +248,7 @@ class Page:
         template = json.loads(to_json_plotly(pio.templates["plotly_white"].to_plotly_json()))
         data = {
             "geo": {lv: self.geo.encoded(lv) for lv in sorted(self.levels_used) if lv in self.geo.levels},
-            "cols": self.cols,
+            "cols": _shared_columns(self.cols),
             "figs": self.figs,
             "ui": {"no_data": L("ui.no_data")},
             "locale": "zh-CN" if lang == "zh" else "en-US",
@@ -270,6 +270,22 @@ class Page:
             f'<script type="application/json" id="ecozone-data">{payload}</script>\n'
             f"<script>{JS}</script>\n</body>\n</html>\n"
         )
+
+
+def _shared_columns(cols: dict) -> dict:
+    """Columns with identical content stored once: a repeat becomes ``{"same": first key}``.
+
+    (The same unit values often feed two sections, e.g. GDP in carbon and overview.)
+    """
+    out, seen = {}, {}
+    for key, entry in cols.items():
+        sig = json.dumps(entry, sort_keys=True, separators=(",", ":"), allow_nan=True)
+        if sig in seen:
+            out[key] = {"same": seen[sig]}
+        else:
+            seen[sig] = key
+            out[key] = entry
+    return out
 
 
 def _colorscale(name, reverse: bool = False) -> list:
