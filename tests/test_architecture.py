@@ -133,7 +133,7 @@ def test_store_imports_nothing_from_report(graph):
 ANALYSIS_PACKAGES = ("capacity", "carbon", "parks", "ecology", "green", "overview", "connectivity", "landuse",
                      "drivers")
 #: what an analysis package may import besides itself (ARCHITECTURE; issue: one plug-in shape)
-ALLOWED_BELOW = ("ecozone.analysis", "ecozone.inputs", "ecozone.zonal", "ecozone.grid", "ecozone.params",
+ALLOWED_BELOW = ("ecozone.analysis", "ecozone.checks", "ecozone.inputs", "ecozone.zonal", "ecozone.grid", "ecozone.params",
                  "ecozone.labels", "ecozone.schema", "ecozone.errors", "ecozone.progress", "ecozone.landcover")
 
 

@@ -6,37 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ecozone.checks import join_notes, no_duplicates, require_columns, row_label, where  # noqa: F401 (re-exported)
 from ecozone.errors import InputError
-
-
-def row_label(df: pd.DataFrame, i: int) -> str:
-    """How a user finds the i-th row: the spreadsheet row (header = row 1) for a
-    default integer index, else the index label."""
-    idx = df.index[i]
-    if isinstance(idx, (int, np.integer)):
-        return str(int(idx) + 2)
-    return repr(idx)
-
-
-def where(table: str, column: str | None = None, df: pd.DataFrame | None = None, i: int | None = None) -> str:
-    """``table 'air', column 'value', row 5`` (parts given only)."""
-    s = f"table '{table}'"
-    if column is not None:
-        s += f", column '{column}'"
-    if df is not None and i is not None:
-        s += f", row {row_label(df, i)}"
-    return s
-
-
-def require_columns(df: pd.DataFrame, table: str, columns: tuple[str, ...]) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(repr(c) for c in missing)}; columns are: "
-            f"{', '.join(map(str, df.columns))}",
-            where=where(table),
-            fix=f"the {table} table needs columns {', '.join(columns)} (METHODS §0.2)",
-        )
 
 
 def map_distinct(s: pd.Series, f) -> pd.Series:
@@ -107,20 +78,6 @@ def numeric(df: pd.DataFrame, column: str, table: str, *, allow_missing: bool = 
     return num
 
 
-def no_duplicates(df: pd.DataFrame, table: str, key: list[str]) -> None:
-    dup = df.duplicated(key, keep=False)
-    if dup.any():
-        pos = np.flatnonzero(dup.to_numpy())
-        i = int(pos[0])
-        keyv = ", ".join(f"{k}={df[k].iloc[i]}" for k in key)
-        rows = ", ".join(row_label(df, j) for j in pos[:6])
-        raise InputError(
-            f"rows {rows} repeat the same key ({keyv})",
-            where=where(table, None) + f", rows {rows}",
-            fix=f"keep one row per {', '.join(key)}",
-        )
-
-
 def known_values(df: pd.DataFrame, column: str, table: str, allowed, what: str) -> None:
     bad = ~df[column].isin(list(allowed))
     if bad.any():
@@ -132,14 +89,3 @@ def known_values(df: pd.DataFrame, column: str, table: str, allowed, what: str) 
         )
 
 
-def join_notes(*parts) -> str:
-    """Notes joined with '; ', empty parts dropped, duplicates removed (order kept)."""
-    seen: list[str] = []
-    for p in parts:
-        if p is None or (isinstance(p, float) and np.isnan(p)):
-            continue
-        for q in str(p).split("; "):
-            q = q.strip()
-            if q and q not in seen:
-                seen.append(q)
-    return "; ".join(seen)

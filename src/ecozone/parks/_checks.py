@@ -8,39 +8,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ecozone.checks import join_notes, no_duplicates, row_label, where  # noqa: F401 (re-exported)
+from ecozone.checks import require_columns as _require_columns
 from ecozone.errors import InputError
 
 
-def row_label(df: pd.DataFrame, i: int) -> str:
-    """How a user finds the i-th row: the spreadsheet row (header = row 1) for a
-    default integer index, else the index label."""
-    idx = df.index[i]
-    if isinstance(idx, (int, np.integer)):
-        return str(int(idx) + 2)
-    return repr(idx)
-
-
-def where(table: str, column: str | None = None, df: pd.DataFrame | None = None,
-          i: int | None = None) -> str:
-    """``table 'parks', column 'province', row 5`` (parts given only)."""
-    s = f"table '{table}'"
-    if column is not None:
-        s += f", column '{column}'"
-    if df is not None and i is not None:
-        s += f", row {row_label(df, i)}"
-    return s
-
-
 def require_columns(df: pd.DataFrame, table: str, columns: Sequence[str]) -> None:
-    """:class:`InputError` unless every one of ``columns`` is in ``df``."""
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"missing column(s) {', '.join(repr(c) for c in missing)}; columns are: "
-            f"{', '.join(map(str, df.columns))}",
-            where=where(table),
-            fix=f"the {table} table needs columns {', '.join(columns)} (METHODS §3.0)",
-        )
+    """:class:`InputError` unless every one of ``columns`` is in ``df`` (METHODS §3.0)."""
+    _require_columns(df, table, columns, section="§3.0")
 
 
 def numeric(df: pd.DataFrame, column: str, table: str) -> pd.Series:
@@ -72,21 +47,6 @@ def numeric(df: pd.DataFrame, column: str, table: str) -> pd.Series:
     return num
 
 
-def no_duplicates(df: pd.DataFrame, table: str, key: Sequence[str]) -> None:
-    """:class:`InputError` when two rows share the same ``key``."""
-    dup = df.duplicated(list(key), keep=False)
-    if dup.any():
-        pos = np.flatnonzero(dup.to_numpy())
-        i = int(pos[0])
-        keyv = ", ".join(f"{k}={df[k].iloc[i]}" for k in key)
-        rows = ", ".join(row_label(df, j) for j in pos[:6])
-        raise InputError(
-            f"rows {rows} repeat the same key ({keyv})",
-            where=where(table),
-            fix=f"keep one row per {', '.join(key)}",
-        )
-
-
 def as_list(by: str | Sequence[str] | None) -> list[str]:
     """A grouping given as one column name, several, or none."""
     if by is None:
@@ -94,19 +54,6 @@ def as_list(by: str | Sequence[str] | None) -> list[str]:
     if isinstance(by, str):
         return [by]
     return list(by)
-
-
-def join_notes(*parts) -> str:
-    """Notes joined with '; ', empty parts dropped, duplicates removed (order kept)."""
-    seen: list[str] = []
-    for p in parts:
-        if p is None or (isinstance(p, float) and np.isnan(p)):
-            continue
-        for q in str(p).split("; "):
-            q = q.strip()
-            if q and q not in seen:
-                seen.append(q)
-    return "; ".join(seen)
 
 
 def ratio(num, den) -> np.ndarray:
