@@ -413,6 +413,58 @@ def test_landuse_tables_have_their_declared_types(small_study, tmp_path, changed
     assert (res.tables["landuse_change"]["built_gain_km2"] > 0).any() == changed
 
 
+ECOLOGY_LAYERS = ("roads", "railways", "red_lines", "sources", "reserves")
+ECOLOGY_TABLES = {"ecology_sources", "ecology_corridors", "ecology_nodes", "ecology_network"}
+
+
+@pytest.fixture(scope="module")
+def ecology_inputs(tmp_path_factory):
+    """The three-block ecology study with every layer, read once."""
+    from ecology_study import make_ecology_study
+
+    from ecozone.run import read_inputs
+    from ecozone.study import load_study
+
+    study = make_ecology_study(tmp_path_factory.mktemp("ecology-schema") / "study", given=ECOLOGY_LAYERS)
+    return read_inputs(load_study(study))
+
+
+@pytest.mark.parametrize("given", [(), *[(x,) for x in ECOLOGY_LAYERS], ECOLOGY_LAYERS],
+                         ids=lambda g: "+".join(g) or "no-layers")
+def test_ecology_tables_conform_with_each_layer(ecology_inputs, given):
+    import dataclasses
+
+    from ecozone.progress import SilentReporter
+
+    inp = dataclasses.replace(ecology_inputs, layers={k: v for k, v in ecology_inputs.layers.items() if k in given},
+                              results={}, notes=[])
+    res = ANALYSES["ecology"].runner()(inp, SilentReporter())
+    assert set(res.tables) == ECOLOGY_TABLES
+    for name, df in res.tables.items():
+        conform(_attributes(df), SCHEMAS[name], strict=True)  # every column declared, every value fits its type
+    origins = set(res.tables["ecology_sources"]["origin"])
+    assert ("sources" in origins) == ("sources" in given) and ("reserves" in origins) == ("reserves" in given)
+    assert res.tables["ecology_sources"]["redline_share"].notna().any() == ("red_lines" in given)
+    res.cleanup()
+
+
+@pytest.mark.parametrize("given", [(), ECOLOGY_LAYERS], ids=["no-layers", "every-layer"])
+def test_ecology_tables_have_their_declared_types(tmp_path, given):
+    from ecology_study import make_ecology_study
+
+    study = make_ecology_study(tmp_path / "study", given=given)
+    res = run_study(study, out=tmp_path / "out", only=["ecology"], report=False)
+    spatial = {"ecology_corridors", "ecology_nodes"}
+    assert set(_check_types(tmp_path / "out", {k: v for k, v in res.tables.items() if k not in spatial})) == {
+        "ecology_sources", "ecology_network"}
+    types = _feature_types(tmp_path / "out" / "results.gpkg")
+    assert spatial <= set(types)
+    for name in spatial:
+        for col, sql in types[name].items():
+            want = SQL_TYPES[SCHEMAS[name][col].dtype][0]
+            assert sql == want, f"{name}.{col} stored as {sql}, declared {SCHEMAS[name][col].dtype} ({want})"
+
+
 # ---------------------------------------------------------------- the real-data case
 
 MID28 = ["武汉", "黄石", "鄂州", "黄冈", "孝感", "咸宁", "襄阳", "宜昌", "荆州", "荆门", "长沙", "株洲", "湘潭", "岳阳",

@@ -11,6 +11,7 @@ from ecozone.capacity.spec import SPEC as capacity
 from ecozone.carbon.spec import SPEC as carbon
 from ecozone.connectivity.spec import SPEC as connectivity
 from ecozone.drivers.spec import SPEC as drivers
+from ecozone.ecology.spec import SPEC as ecology
 from ecozone.green.spec import SPEC as green
 from ecozone.landuse.spec import SPEC as landuse
 from ecozone.overview.spec import SPEC as overview
@@ -25,6 +26,7 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     overview,
     connectivity,
     landuse,
+    ecology,
 )}
 
 

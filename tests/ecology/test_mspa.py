@@ -129,11 +129,11 @@ def test_bridge_loop_branch_by_hand():
 
 @pytest.mark.parametrize("width", [1, 2, 3, 4, 6])
 def test_core_is_euclidean_disk_erosion(width):
-    # one background cell in a foreground field: the non-core cells are the
-    # disk i^2 + j^2 < (w + 1)^2 (GTB; for w = 1, 2 this is the full square)
+    # one background cell in a foreground field: with core_structure="disk" the
+    # non-core cells are the disk i^2 + j^2 < (w + 1)^2 (GTB; for w = 1, 2 the full square)
     x = np.ones((31, 31), bool)
     x[15, 15] = False
-    got = mspa(x, edge_width=width)
+    got = mspa(x, edge_width=width, core_structure="disk")
     i, j = np.mgrid[-15:16, -15:16]
     noncore = i**2 + j**2 < (width + 1) ** 2
     np.testing.assert_array_equal(got != CORE, noncore)
@@ -141,6 +141,21 @@ def test_core_is_euclidean_disk_erosion(width):
         assert noncore.sum() == (2 * width + 1) ** 2
     if width == 3:
         assert noncore.sum() == 45  # 7x7 square less its 4 corners
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 4, 6])
+def test_core_is_square_erosion_by_default(width):
+    # METHODS §4.1: no background within chessboard distance w, the (2w + 1)-square
+    x = np.ones((31, 31), bool)
+    x[15, 15] = False
+    got = mspa(x, edge_width=width)
+    i, j = np.mgrid[-15:16, -15:16]
+    noncore = np.maximum(abs(i), abs(j)) <= width
+    np.testing.assert_array_equal(got != CORE, noncore)
+    assert noncore.sum() == (2 * width + 1) ** 2
+    # the opening by the same square reaches every non-core foreground cell: all boundary
+    # (perforation, internal: they lie inside a hole of the core)
+    np.testing.assert_array_equal(got == PERFORATION + 100, noncore & x)
 
 
 def test_nodata_is_not_background():
@@ -165,24 +180,25 @@ def rasters(draw):
 
 
 @settings(max_examples=25, deadline=None)
-@given(rasters(), st.integers(1, 4), st.sampled_from([4, 8]))
-def test_partition_properties(x, width, conn):
-    got = mspa(x, edge_width=width, connectivity=conn)
+@given(rasters(), st.integers(1, 4), st.sampled_from([4, 8]), st.sampled_from(["square", "disk"]))
+def test_partition_properties(x, width, conn, structure):
+    got = mspa(x, edge_width=width, connectivity=conn, core_structure=structure)
     fg_codes = {17, 9, 5, 3, 65, 67, 69, 33, 35, 37, 1}
     fg_codes |= {c + 100 for c in fg_codes}
     assert set(np.unique(got[x]).tolist()) <= fg_codes
     assert set(np.unique(got[~x]).tolist()) <= {0, 100, 220}
-    # core by an independent route: binary erosion with the disk, outside = foreground
+    # core by an independent route: binary erosion with the structure, outside = foreground
     r = np.arange(-width, width + 1)
     disk = r[:, None] ** 2 + r[None, :] ** 2 < (width + 1) ** 2
-    core = ndimage.binary_erosion(x, disk, border_value=1)
+    se = disk if structure == "disk" else np.ones_like(disk)
+    core = ndimage.binary_erosion(x, se, border_value=1)
     np.testing.assert_array_equal(np.isin(got, (17, 117)), core)
     # islets are exactly the components without core
     lab, _ = ndimage.label(x, np.ones((3, 3)) if conn == 8 else None)
     with_core = np.unique(lab[core])
     np.testing.assert_array_equal(np.isin(got, (9, 109)), x & ~np.isin(lab, with_core))
     # the local classes agree with the tiled computation
-    tiled = mspa_core_tiled(x, edge_width=width, tile=7)
+    tiled = mspa_core_tiled(x, edge_width=width, tile=7, core_structure=structure)
     np.testing.assert_array_equal(tiled == CORE, core)
     boundary = np.isin(got % 100, (3, 5)) | np.isin(got % 100, (35, 37, 67, 69))
     np.testing.assert_array_equal(tiled == EDGE, boundary)
@@ -206,6 +222,7 @@ def test_core_patches_areas():
     [
         (lambda: mspa(np.ones((5, 5)), edge_width=0), ParameterError),
         (lambda: mspa(np.ones((5, 5)), connectivity=6), ParameterError),
+        (lambda: mspa(np.ones((5, 5)), core_structure="round"), ParameterError),
         (lambda: mspa(np.full((5, 5), 2)), InputError),
         (lambda: mspa(np.ones(5)), InputError),
         (lambda: mspa(np.full((5, 5), np.nan)), InputError),

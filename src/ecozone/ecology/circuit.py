@@ -247,23 +247,12 @@ class _Network:
             return -1.0, None
         in_dom = np.isin(self.comp, common)
         na, nb = na[in_dom[na]], nb[in_dom[nb]]
-        if na.size == 1 and nb.size == 1 and common.size == 1:
-            members, system = self._component_system(int(common[0]))
-            newidx = np.full(self.n, -1, dtype=np.int64)
-            newidx[members] = np.arange(members.size)
-            alpha, beta = int(newidx[na[0]]), int(newidx[nb[0]])
-        else:
-            newidx = np.full(self.n, -1, dtype=np.int64)
-            others = in_dom.copy()
-            others[na] = False
-            others[nb] = False
-            k = int(others.sum())
-            newidx[others] = np.arange(k)
-            newidx[na], newidx[nb] = k, k + 1
-            alpha, beta = k, k + 1
-            li, lj = newidx[self.i], newidx[self.j]
-            keep = (li >= 0) & (lj >= 0) & (li != lj)
-            system = _system(li[keep], lj[keep], self.g[keep], k + 2, k + 1)
+        if not (na.size == 1 and nb.size == 1 and common.size == 1):
+            return self._solve_regions(a, b, na, nb, in_dom, maps)
+        members, system = self._component_system(int(common[0]))
+        newidx = np.full(self.n, -1, dtype=np.int64)
+        newidx[members] = np.arange(members.size)
+        alpha, beta = int(newidx[na[0]]), int(newidx[nb[0]])
         rhs = np.zeros(system.lap.shape[0])
         rhs[alpha], rhs[beta] = 1.0, -1.0
         x = _solve(system, rhs, self.tol, f"pair ({a}, {b})")
@@ -283,6 +272,78 @@ class _Network:
             region = self.lab == lab_id
             cmap[region] = cur[k]
             vmap[region] = volt[k]
+        return res, (cmap, vmap)
+
+    def _solve_regions(self, a: int, b: int, na: np.ndarray, nb: np.ndarray, in_dom: np.ndarray, maps: bool):
+        """A pair with a region of several cells (or spread over components): Dirichlet form.
+
+        Short-circuiting a region makes its cells one equipotential node.
+        Instead of merging them (a node with thousands of links, which makes
+        the multigrid hierarchy dense and slow), the cells of a are held at
+        1 V and those of b at 0 V, and the other nodes of the components
+        holding both are solved for (a grounded, SPD grid Laplacian). The
+        current leaving a is I = 1/R_ab; scaling by R_ab gives the 1 A
+        solution of the merged network exactly (voltages and flows are linear).
+        """
+        fixed = np.zeros(self.n, dtype=bool)
+        fixed[na] = True
+        fixed[nb] = True
+        v = np.zeros(self.n)  # 0 outside the domain: no edge joins it to the domain
+        v[na] = 1.0
+        free = np.flatnonzero(in_dom & ~fixed)
+        if free.size:
+            idx = np.full(self.n, -1, dtype=np.int64)
+            idx[free] = np.arange(free.size)
+            li, lj = idx[self.i], idx[self.j]
+            inner = (li >= 0) & (lj >= 0)
+            deg = np.bincount(self.i, self.g, self.n) + np.bincount(self.j, self.g, self.n)
+            w = sp.coo_matrix((self.g[inner], (li[inner], lj[inner])), shape=(free.size, free.size))
+            mat = (sp.diags(deg[free]) - (w + w.T)).tocsr()
+            rhs = np.zeros(free.size)
+            e1 = (li >= 0) & (lj < 0)
+            e2 = (lj >= 0) & (li < 0)
+            np.add.at(rhs, li[e1], self.g[e1] * v[self.j[e1]])
+            np.add.at(rhs, lj[e2], self.g[e2] * v[self.i[e2]])
+            x, info = _cg(mat, rhs, _amg(mat), self.tol)
+            if info != 0:
+                raise ParameterError(
+                    f"conjugate gradients did not reach the relative tolerance {self.tol:g}",
+                    where=f"pair ({a}, {b})",
+                    fix="pass a larger tol, or check for extreme resistance contrasts (e.g. 1e-9 vs 1e9)",
+                )
+            v[free] = x
+        f = self.g * (v[self.i] - v[self.j])  # flows of the 1 V solution, i → j
+        in_a = np.zeros(self.n, dtype=bool)
+        in_a[na] = True
+        out_a, into_a = in_a[self.i] & ~in_a[self.j], in_a[self.j] & ~in_a[self.i]
+        current = float(f[out_a].sum() - f[into_a].sum())
+        if not current > 0:
+            return -1.0, None
+        res = 1.0 / current
+        if not maps:
+            return res, None
+        f *= res  # 1 A
+        pos, neg = np.maximum(f, 0.0), np.maximum(-f, 0.0)
+        out = np.bincount(self.i, pos, self.n) + np.bincount(self.j, neg, self.n)
+        inn = np.bincount(self.j, pos, self.n) + np.bincount(self.i, neg, self.n)
+        cur = np.maximum(out, inn)
+        cur[~in_dom] = 0.0
+        volt = np.where(in_dom, res * (1.0 - v), 0.0)  # V(a) = 0, V(b) = R_ab as Circuitscape writes it
+        cells = self.node >= 0
+        cmap = np.zeros(self.r.shape)
+        vmap = np.zeros(self.r.shape)
+        cmap[cells] = cur[self.node[cells]]
+        vmap[cells] = volt[self.node[cells]]
+        # a region's current is that of its merged node: max(outflow, inflow) across its boundary
+        for lab_id, nodes, v_reg in ((a, na, 0.0), (b, nb, res)):
+            m = np.zeros(self.n, dtype=bool)
+            m[nodes] = True
+            leave, enter = m[self.i] & ~m[self.j], m[self.j] & ~m[self.i]
+            o = pos[leave].sum() + neg[enter].sum()
+            n_in = neg[leave].sum() + pos[enter].sum()
+            region = self.lab == lab_id
+            cmap[region] = max(o, n_in)
+            vmap[region] = v_reg
         return res, (cmap, vmap)
 
 

@@ -137,7 +137,7 @@ def _mcp(r: np.ndarray, starts: np.ndarray, cs: float, connect: int):
     cost = np.where(np.isnan(r), np.inf, r)  # MCP mishandles NaN; inf is impassable
     mcp = MCP_Geometric(cost, fully_connected=connect == 8, sampling=(cs, cs))
     cwd, tb = mcp.find_costs(starts)
-    off = np.asarray(mcp.offsets)
+    off = np.asarray(mcp.offsets, dtype=np.int64)  # MCP's offsets are int8: widen before scaling
     flat_off = off[:, 0] * r.shape[1] + off[:, 1]
     cwd = np.asarray(cwd, dtype=np.float64)
     cwd[~np.isfinite(cwd)] = np.inf
