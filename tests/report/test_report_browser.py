@@ -30,6 +30,7 @@ LOCAL = ("file:", "data:", "blob:", "about:")
 FIGURE_RECTS = """JSON.stringify(Array.from(document.querySelectorAll('figure.report-figure')).map(function (f) {
   var r = f.getBoundingClientRect();
   return {id: f.id, x: r.left + window.scrollX, y: r.top + window.scrollY, w: r.width, h: r.height,
+          kind: f.dataset.kind || '',
           drawn: !!f.querySelector('.js-plotly-plot .main-svg') || !!f.querySelector('img[data-panel][src^="data:image/png"]')
                  || (f.dataset.kind === 'table' && !!f.querySelector('table tbody tr'))};
 }))"""
@@ -80,7 +81,8 @@ def check(page: dict, shots: Path, sections: list[str], figures: list[str], *, e
     assert remote == [], remote
     assert page["errors"] == [], page["errors"]
     st = page["status"]
-    assert st["done"] and st["failed"] == 0 and st["rendered"] == st["total"] == len(page["figs"]), st
+    drawn_by_script = [f for f in page["figs"] if f.get("kind") != "table"]  # tables are plain HTML
+    assert st["done"] and st["failed"] == 0 and st["rendered"] == st["total"] == len(drawn_by_script), st
     assert page["sections"] == sections
     ids = [f["id"] for f in page["figs"]]
     if exact:
@@ -156,10 +158,14 @@ def test_demo_store_is_qgis_ready_and_xlsx_bilingual(demo_out):
         has = con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'layer_styles'").fetchone()[0]
         assert has, "results.gpkg has no layer_styles: run_study must call ecozone.qgis.add_layer_styles"
         styled = {r[0] for r in con.execute("SELECT f_table_name FROM layer_styles WHERE useAsDefault")}
+        views = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
     finally:
         con.close()
     assert {"capacity_map_county", "capacity_map_city", "carbon_map_city"} <= styled, styled
-    tables = [n for n, g in pyogrio.list_layers(gpkg) if g is None and n != "layer_styles"]
+    assert {"parks_map", "parks_rivers"} <= styled, styled  # an analysis' own points and lines
+    # every result table is a sheet: attribute tables and spatial tables (parks_map …), not the
+    # units layer, the styles or the styled views (capacity_map_<level> …)
+    tables = [n for n, _g in pyogrio.list_layers(gpkg) if n not in ("layer_styles", "units") and n not in views]
     wb = openpyxl.load_workbook(demo_out / "results.xlsx", read_only=True)
     assert set(wb.sheetnames) == {t[:31] for t in tables} | {"columns"}
     head = [list(r) for r in wb["capacity"].iter_rows(min_row=1, max_row=3, values_only=True)]
