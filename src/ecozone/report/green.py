@@ -193,6 +193,8 @@ def _scorecard(ctx: Context, gi: pd.DataFrame, std: pd.DataFrame | None, level: 
     year, sub = _latest(gi, level)
     inside = _inside(sub)
     outside_note = ""
+    # ranks are among every unit of the level with a value (also those without a card)
+    n_ranked = {c[len("rank_"):]: int(sub[c].notna().sum()) for c in sub.columns if c.startswith("rank_")}
     if inside is not None and not inside.all():
         n_out, m = int((~inside).sum()), len(sub)
         sub = sub[inside.to_numpy()]
@@ -210,7 +212,7 @@ def _scorecard(ctx: Context, gi: pd.DataFrame, std: pd.DataFrame | None, level: 
     sub = sub.assign(name=[names.get((level, u), u) for u in sub["unit_id"]],
                      n_have=sub[inds].notna().sum(axis=1))
     sub = sub[sub["n_have"] > 0].sort_values(["n_have", "n_pass", "name"], ascending=[False, False, True])
-    n_units = {i: int(sub[i].notna().sum()) for i in inds}
+    n_units = {i: n_ranked.get(i, int(sub[i].notna().sum())) for i in inds}
     cards = []
     for r in sub.itertuples():
         body = []
