@@ -222,6 +222,14 @@ def main() -> None:
             t = time.perf_counter()
             transition_matrix(a, b, w, nodata=NODATA)
             t_mem = time.perf_counter() - t
+        # the goal of issue 12: ≤ 2× the zonal engine's reduction of one band on the same grid
+        band = open_lazy(p0, args.chunk).astype("float32")
+        t, c = time.perf_counter(), time.process_time()
+        zonal.zonal_reduce(w, band, stats=("area_sum",))
+        t_band, c_band = time.perf_counter() - t, time.process_time() - c
+        print(f"\nzonal engine, one band (area_sum of the first year's codes): {t_band:.2f} s (CPU {c_band:.2f} s); "
+              f"transitions / one band = {t_ours / t_band:.2f} × wall, {c_ours / c_band:.2f} × CPU "
+              f"(goal ≤ 2 ×: {'met' if t_ours / t_band <= 2 else 'not met'})")
         ours = {(r.unit_id, r.class_from, r.class_to): r.area_km2 for r in ours_df.itertuples()}
         pairs = sorted({(k[1], k[2]) for k in ours}, key=lambda p: -sum(v for k, v in ours.items() if k[1:] == p))
         mem = f" (numpy arrays in memory, one block: {t_mem:.2f} s)" if t_mem is not None else ""

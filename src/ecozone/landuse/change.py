@@ -112,6 +112,47 @@ def _pairs_block(
     return k, -1, -1
 
 
+#: largest dense accumulator of one block (units × classes × classes entries, float64)
+_DENSE_MAX = 8_000_000
+
+
+@numba.njit(nogil=True, cache=True)
+def _pairs_dense(
+    a, b, row0, col0, width, cell, unit_index, coverage, row_area, row_ptr,
+    nod_a, has_a, nod_b, has_b, u0, acc,
+):  # pragma: no cover - compiled
+    """Add each entry's covered area (m²) to ``acc[unit − u0, code_a, code_b]``.
+
+    Returns (0, −1, −1), or (−1, row, col) at a code that is not a whole
+    number within the accumulator (the caller then takes the general path).
+    """
+    nrows, ncols = a.shape
+    ka, kb = acc.shape[1], acc.shape[2]
+    windowed = col0 > 0 or ncols < width
+    for rr in range(nrows):
+        r = row0 + rr
+        lo = row_ptr[r]
+        hi = row_ptr[r + 1]
+        if lo == hi:
+            continue
+        base = r * width + col0
+        if windowed:
+            first = lo
+            lo = first + np.searchsorted(cell[first:hi], base)
+            hi = first + np.searchsorted(cell[first:hi], base + ncols)
+        ra = row_area[r]
+        for i in range(lo, hi):
+            col = cell[i] - base
+            va = np.float64(a[rr, col])
+            vb = np.float64(b[rr, col])
+            if va != va or vb != vb or (has_a and va == nod_a) or (has_b and vb == nod_b):
+                continue
+            if va < 0 or va >= ka or va != np.floor(va) or vb < 0 or vb >= kb or vb != np.floor(vb):
+                return -1, r, col0 + col
+            acc[unit_index[i] - u0, np.int64(va), np.int64(vb)] += coverage[i] * ra
+    return 0, -1, -1
+
+
 def _nodata_of(x, nodata):
     if nodata is not None:
         return nodata
@@ -133,6 +174,35 @@ def _data(x):
     return x.data if isinstance(x, xr.DataArray) else x
 
 
+def _finite_max(x: np.ndarray) -> float:
+    m = np.nanmax(x) if x.dtype.kind == "f" else x.max()
+    return float(m) if np.isfinite(m) else -1.0
+
+
+def _dense_block(a, b, r0, c0, weights: ZonalWeights, row_area, nods, n):
+    """The block's (keys, areas m²) by one dense accumulation, or None when the codes are too many."""
+    (nod_a, has_a), (nod_b, has_b) = nods
+    r1 = r0 + a.shape[0]
+    units = weights.unit_index[weights.row_ptr[r0]:weights.row_ptr[r1]]
+    u0, u1 = int(units.min()), int(units.max())
+    ka, kb = int(_finite_max(a)) + 1, int(_finite_max(b)) + 1
+    if ka <= 0 or kb <= 0 or ka > _MAX_CODE + 1 or kb > _MAX_CODE + 1 or (u1 - u0 + 1) * ka * kb > _DENSE_MAX:
+        return None
+    acc = np.zeros((u1 - u0 + 1, ka, kb))
+    grid = weights.grid
+    k, _br, _bc = _pairs_dense(
+        a, b, r0, c0, grid.width, weights.cell, weights.unit_index, weights.coverage, row_area,
+        weights.row_ptr, nod_a, has_a, nod_b, has_b, u0, acc,
+    )
+    if k < 0:  # a code that is no whole number: the general path says where
+        return None
+    flat = acc.ravel()
+    nz = np.flatnonzero(flat)
+    uu, rem = np.divmod(nz, ka * kb)
+    ca, cb = np.divmod(rem, kb)
+    return ((uu + u0) << 32) | (ca << _SHIFT) | cb, flat[nz]
+
+
 def _reduce_block(a, b, r0, c0, weights: ZonalWeights, nods) -> tuple[np.ndarray, np.ndarray]:
     """(keys = unit << 32 | pair, areas m²) of one block, summed per key."""
     a = np.ascontiguousarray(np.asarray(a))
@@ -144,6 +214,10 @@ def _reduce_block(a, b, r0, c0, weights: ZonalWeights, nods) -> tuple[np.ndarray
     grid = weights.grid
     row_area = np.ascontiguousarray(grid.row_cell_area_m2, dtype=np.float64)
     (nod_a, has_a), (nod_b, has_b) = nods
+    # the usual case, few classes: accumulate straight into a dense (unit, class, class) array
+    dense = _dense_block(a, b, r0, c0, weights, row_area, nods, n)
+    if dense is not None:
+        return dense
     out_unit = np.empty(n, np.int64)
     out_pair = np.empty(n, np.int64)
     out_area = np.empty(n)
@@ -159,9 +233,22 @@ def _reduce_block(a, b, r0, c0, weights: ZonalWeights, nods) -> tuple[np.ndarray
             where="land-cover rasters",
             fix="give class codes as integers (declare the rasters' nodata value if this is a fill value)",
         )
-    keys = (out_unit[:k] << 32) | out_pair[:k]
+    if k == 0:
+        return np.zeros(0, np.int64), np.zeros(0)
+    unit, pair, area = out_unit[:k], out_pair[:k], out_area[:k]
+    pa, pb = pair >> _SHIFT, pair & _MAX_CODE
+    ka, kb = int(pa.max()) + 1, int(pb.max()) + 1
+    u0 = int(unit.min())
+    size = (int(unit.max()) - u0 + 1) * ka * kb
+    if size <= _DENSE_MAX:  # few classes (the usual case): one dense bincount, no sort
+        acc = np.bincount(((unit - u0) * ka + pa) * kb + pb, area, minlength=size)
+        nz = np.flatnonzero(acc)
+        uu, rem = np.divmod(nz, ka * kb)
+        ca, cb = np.divmod(rem, kb)
+        return ((uu + u0) << 32) | (ca << _SHIFT) | cb, acc[nz]
+    keys = (unit << 32) | pair
     uk, inv = np.unique(keys, return_inverse=True)
-    return uk, np.bincount(inv, out_area[:k], minlength=len(uk)).astype(np.float64, copy=False)
+    return uk, np.bincount(inv, area, minlength=len(uk)).astype(np.float64, copy=False)
 
 
 def _nodata_pair(v, dtype) -> tuple[float, bool]:
