@@ -163,47 +163,6 @@ def test_carbon_tables_have_their_declared_types(small_study, tmp_path):
     assert {"carbon", "carbon_zones", "carbon_extremes"} <= set(checked)
 
 
-GREEN_LAYERS = ("red_lines", "green_space", "greenways", "residential", "roads")
-
-
-@pytest.fixture(scope="module")
-def green_inputs(tmp_path_factory):
-    """The green test study (all layers, one year, one land cover), read once."""
-    from green_study import make_green_study
-
-    from ecozone.run import read_inputs
-    from ecozone.study import load_study
-
-    study = make_green_study(tmp_path_factory.mktemp("green-schema") / "study", years=(2020,), fine=False)
-    return read_inputs(load_study(study))
-
-
-@pytest.mark.parametrize("given", [c for k in range(len(GREEN_LAYERS) + 1)
-                                   for c in itertools.combinations(GREEN_LAYERS, k)],
-                         ids=lambda g: "+".join(g) or "no-layers")
-def test_green_tables_conform_with_each_subset_of_layers(green_inputs, given):
-    import dataclasses
-
-    from ecozone.progress import SilentReporter
-
-    inp = dataclasses.replace(green_inputs, layers={k: v for k, v in green_inputs.layers.items() if k in given},
-                              results={}, notes=[])
-    res = ANALYSES["green"].runner()(inp, SilentReporter())
-    assert set(res.tables) == {"landscape", "green_infrastructure", "green_standards"}
-    for name, df in res.tables.items():
-        conform(df, SCHEMAS[name], strict=True)  # every column declared, every value fits its type
-
-
-@pytest.mark.parametrize("full", [True, False], ids=["all-layers+economy", "no-layers-no-economy"])
-def test_green_tables_have_their_declared_types(tmp_path, full):
-    from green_study import make_green_study
-
-    study = make_green_study(tmp_path / "study", years=(2020,), layers_given=GREEN_LAYERS if full else (),
-                             economy=full)
-    res = run_study(study, out=tmp_path / "out", only=["green"], report=False)
-    assert set(_check_types(tmp_path / "out", res.tables)) == {"landscape", "green_infrastructure", "green_standards"}
-
-
 DRIVERS_OPTIONAL = ("dem", "landcover", "economy", "user factors")
 DRIVERS_TABLES = {"drivers", "drivers_interaction", "drivers_risk", "drivers_ecological"}
 
@@ -253,6 +212,47 @@ def test_drivers_tables_conform_with_each_subset_of_optional_inputs(drivers_inpu
         conform(df, SCHEMAS[name], strict=True)  # every column declared, every value fits its type
     factors = set(res.tables["drivers"]["factor"])
     assert ("elevation" in factors) == ("dem" in given) and ("soil" in factors) == ("user factors" in given)
+
+
+GREEN_LAYERS = ("red_lines", "green_space", "greenways", "residential", "roads")
+
+
+@pytest.fixture(scope="module")
+def green_inputs(tmp_path_factory):
+    """The green test study (all layers, one year, one land cover), read once."""
+    from green_study import make_green_study
+
+    from ecozone.run import read_inputs
+    from ecozone.study import load_study
+
+    study = make_green_study(tmp_path_factory.mktemp("green-schema") / "study", years=(2020,), fine=False)
+    return read_inputs(load_study(study))
+
+
+@pytest.mark.parametrize("given", [c for k in range(len(GREEN_LAYERS) + 1)
+                                   for c in itertools.combinations(GREEN_LAYERS, k)],
+                         ids=lambda g: "+".join(g) or "no-layers")
+def test_green_tables_conform_with_each_subset_of_layers(green_inputs, given):
+    import dataclasses
+
+    from ecozone.progress import SilentReporter
+
+    inp = dataclasses.replace(green_inputs, layers={k: v for k, v in green_inputs.layers.items() if k in given},
+                              results={}, notes=[])
+    res = ANALYSES["green"].runner()(inp, SilentReporter())
+    assert set(res.tables) == {"landscape", "green_infrastructure", "green_standards"}
+    for name, df in res.tables.items():
+        conform(df, SCHEMAS[name], strict=True)  # every column declared, every value fits its type
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["all-layers+economy", "no-layers-no-economy"])
+def test_green_tables_have_their_declared_types(tmp_path, full):
+    from green_study import make_green_study
+
+    study = make_green_study(tmp_path / "study", years=(2020,), layers_given=GREEN_LAYERS if full else (),
+                             economy=full)
+    res = run_study(study, out=tmp_path / "out", only=["green"], report=False)
+    assert set(_check_types(tmp_path / "out", res.tables)) == {"landscape", "green_infrastructure", "green_standards"}
 
 
 PARKS_OPTIONAL = ("energy_units", "wwtp", "layer parks")

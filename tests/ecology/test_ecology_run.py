@@ -230,8 +230,9 @@ def test_user_reserve_polygon_becomes_a_source(tmp_path):
     lc = np.full((N, N), 12, np.uint8)
     lc[5:20, 5:20] = 1  # one forest block: one MSPA source
     study = make_ecology_study(tmp_path / "study", roads=False, lc=lc, extra="")
-    gpd.GeoDataFrame({"name": ["park"]}, geometry=[box(*xy(40, 50), *xy(50, 40))], crs=CRS).to_file(
-        tmp_path / "study" / "reserves.gpkg", driver="GPKG")
+    # a reserve on cropland (a source of its own) and one inside the forest block's core (no cell of its own)
+    gpd.GeoDataFrame({"name": ["park", "inside"]}, geometry=[box(*xy(40, 50), *xy(50, 40)), box(*xy(8, 12), *xy(12, 8))],
+                     crs=CRS).to_file(tmp_path / "study" / "reserves.gpkg", driver="GPKG")
     text = (tmp_path / "study" / "ecozone.toml").read_text(encoding="utf-8")
     text = text.replace("[rasters]", '[layers]\nreserves = "reserves.gpkg"\n\n[rasters]')
     (tmp_path / "study" / "ecozone.toml").write_text(text, encoding="utf-8")
@@ -241,3 +242,21 @@ def test_user_reserve_polygon_becomes_a_source(tmp_path):
     user = s[s["origin"] == "reserves"].iloc[0]
     assert user["area_km2"] == pytest.approx(1.0) and pd.isna(user["dpc"]) and pd.isna(user["rank"])
     assert len(res.tables["ecology_corridors"]) == 1
+    assert any("1 polygon(s) of [layers] sources / reserves hold no cell" in n for n in res.manifest["notes"])
+
+
+def test_report_section_in_both_languages(tmp_path):
+    from ecology_study import LAYERS
+
+    from ecozone.report import build_report
+
+    study = make_ecology_study(tmp_path / "study", given=LAYERS)
+    res = run_study(study, out=tmp_path / "out", only=["ecology"], report=True)
+    html = (res.out_dir / "report.html").read_text(encoding="utf-8")
+    for fig in ("ecology_map", "ecology_dpc", "ecology_network_map"):
+        assert f'id="fig-{fig}"' in html
+    assert "Ecological network" in html and "100 m" in html  # the method note names the cell size
+    assert {p.name for p in (res.out_dir / "figures").glob("ecology_*.png")} == {
+        "ecology_network_2020.png", "ecology_dpc_2020.png"}
+    zh = build_report(res.out_dir, "zh", figures=False).read_text(encoding="utf-8")
+    assert "生态网络" in zh and "生态夹点" in zh

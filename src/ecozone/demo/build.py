@@ -40,9 +40,9 @@ from rasterio.features import rasterize
 from rasterio.warp import reproject
 from scipy import ndimage
 
-from ecozone.demo import green as demo_green
 from ecozone.demo import ecology as demo_ecology
 from ecozone.demo import flows as demo_flows
+from ecozone.demo import green as demo_green
 from ecozone.demo import parks as demo_parks
 from ecozone.demo import synthetic as syn
 from ecozone.demo import synthetic_tables as tab

@@ -248,9 +248,13 @@ class _Layers:
         self.unit_ids = fin["unit_id"].astype(str).to_numpy()
         self.units = fin.to_crs(crs).geometry.to_numpy()
         self._cache: dict = {}
+        self._cached_bytes = 0
+
+    #: burnt windows kept for the next years up to this many bytes (many windows: burnt again each year)
+    CACHE_BYTES = 256 * 2**20
 
     def burnt(self, name: str, transform, shape) -> np.ndarray | None:
-        """A layer burnt onto a window (cached: the same windows serve every year).
+        """A layer burnt onto a window (cached up to :attr:`CACHE_BYTES`: the same windows serve every year).
 
         ``units``: finest unit index (−1 outside); ``user``: feature index + 1;
         ``red``: 1 inside red lines; a line layer's name: 1 on the cells it touches.
@@ -266,7 +270,11 @@ class _Layers:
             else:
                 b = self.burn(self.lines[name], transform, shape, all_touched=True, dtype="uint8")
                 got = None if b is None else b.astype(bool)
+            size = got.nbytes if got is not None else 0
+            if self._cached_bytes + size > self.CACHE_BYTES:
+                return got
             self._cache[key] = got
+            self._cached_bytes += size
         return self._cache[key]
 
     def unit_at(self, grid: Grid, rows, cols) -> list:
@@ -703,6 +711,12 @@ def _year(inp, p, var, year, eco_codes, built_codes, nodata_codes, res_table, sc
     if n_cut:
         notes.append(f"ecology {year}: {n_cut} source(s) reach beyond their window's halo and are cut at it "
                      f"([ecology] halo_cells = {p.halo_cells})")
+    if layers.user:
+        placed = {r["feature"] for r in src_rows if r["origin"] != "mspa"}
+        lost = len(layers.user) - len(placed)
+        if lost:
+            notes.append(f"ecology {year}: {lost} polygon(s) of [layers] sources / reserves hold no cell of their "
+                         "own (smaller than a cell, outside the grid, or inside a core source): not sources")
     outside = sum(1 for r in src_rows if r["unit"] < 0)
     if outside:
         notes.append(f"ecology {year}: {outside} source(s) lie outside every unit: in no unit's network")

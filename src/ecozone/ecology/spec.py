@@ -1,6 +1,6 @@
 """The ``ecology`` analysis declared (see :mod:`ecozone.analysis`)."""
 
-from ecozone.analysis import Analysis
+from ecozone.analysis import Analysis, LayerStyle
 from ecozone.ecology.params import EcologyParams
 from ecozone.schema import package_schema
 
@@ -18,6 +18,10 @@ SPEC = Analysis(
         "roads": ("line",),
         "railways": ("line",),
     },
+    styles=(
+        LayerStyle("ecology_nodes", column="kind", category="ecology_node"),
+        LayerStyle("ecology_corridors", color="#08306b"),
+    ),
     report="ecozone.report.ecology:ecology_section",
     package="ecozone.ecology",
 )
