@@ -48,6 +48,14 @@ class RoadGraph:
     def n_edges(self) -> int:
         return int(self.matrix.nnz // 2)
 
+    def components(self) -> tuple[int, float]:
+        """(number of connected parts, share of the nodes outside the largest part)."""
+        if self.n_nodes == 0:
+            return 0, 0.0
+        n, labels = csgraph.connected_components(self.matrix, directed=False)
+        largest = np.bincount(labels).max()
+        return int(n), float(1 - largest / self.n_nodes)
+
 
 def _merge_close(xy: np.ndarray, snap_m: float) -> np.ndarray:
     """Label of each point: points within ``snap_m`` of each other (transitively) share one."""

@@ -243,6 +243,12 @@ def _layer_sums(inp: Inputs, p: GreenParams, notes: list[str]) -> pd.DataFrame:
                 notes.append(f"green: road graph of {graph.n_nodes:,} nodes and {graph.n_edges:,} edges "
                              f"({p.road_noding}); walking distance ≤ {p.service_distance_m:g} m from the nodes "
                              f"within {p.park_node_distance_m:g} m of a green space")
+                n_parts, off = graph.components()
+                if n_parts > 1:
+                    notes.append(f"green: the road network falls into {n_parts:,} unconnected parts ({off:.0%} of "
+                                 "its nodes outside the largest): residences on a part without a green space "
+                                 "count as not served on foot; join the roads (or raise [green] snap_m) if they "
+                                 "do connect on the ground")
     return out
 
 
