@@ -185,14 +185,15 @@ def test_network_metrics_against_conefor():
     assert (empty["pc"], empty["eca"], empty["n_sources"]) == (0.0, 0.0, 0) and np.isnan(empty["beta"])
 
 
-@settings(max_examples=25, deadline=None)
-@given(st.integers(0, 2**31 - 1))
-def test_point_distances_equal_edge_distances(seed):
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.sampled_from([None, 61.0, 151.0]))  # bounds off the cell-distance lattice
+def test_point_distances_equal_edge_distances(seed, bound):
+    # the bounding-box pruning of point_distances against conefor's plain KD-tree queries
     rng = np.random.default_rng(seed)
-    lab = rng.integers(0, 4, (9, 11)) * (rng.random((9, 11)) < 0.3)
+    lab = rng.integers(0, 6, (15, 13)) * (rng.random((15, 13)) < 0.3)
     ids = np.unique(lab[lab > 0])
-    want = edge_distances(lab, 30.0).to_numpy()
-    got = point_distances([np.argwhere(lab == i) for i in ids], 30.0)
+    want = edge_distances(lab, 30.0, max_distance=bound).to_numpy()
+    got = point_distances([np.argwhere(lab == i) for i in ids], 30.0, max_distance=bound)
     np.testing.assert_allclose(got, want)
 
 

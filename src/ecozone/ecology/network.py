@@ -681,20 +681,37 @@ def point_distances(points: list, cellsize: float = 1.0, max_distance: float | N
     numpy.ndarray
         n × n distances between the centres of the closest cells, m (0 on
         the diagonal), as :func:`~ecozone.ecology.conefor.edge_distances`.
+
+    Notes
+    -----
+    Exact, with pruning: for a pair (A, B) the point of A nearest to B's
+    bounding box is queried first (distance d₀ to B); only the points of A
+    within d₀ of that box can be closer, and only they are queried (a KD-tree
+    per patch, :class:`scipy.spatial.cKDTree`).
     """
     n = len(points)
     out = np.full((n, n), np.inf)
     np.fill_diagonal(out, 0.0)
     pts = [np.asarray(p, dtype=float).reshape(-1, 2) * float(cellsize) for p in points]
     trees = [cKDTree(p) if len(p) else None for p in pts]
+    lo = [p.min(axis=0) if len(p) else None for p in pts]
+    hi = [p.max(axis=0) if len(p) else None for p in pts]
     bound = np.inf if max_distance is None else float(max_distance)
     for i in range(n):
         for j in range(i + 1, n):
             if trees[i] is None or trees[j] is None:
                 continue
             a, b = (i, j) if len(pts[i]) <= len(pts[j]) else (j, i)
-            dd, _ = trees[b].query(pts[a], k=1, distance_upper_bound=bound)
-            out[i, j] = out[j, i] = float(np.min(dd))
+            gap = np.maximum(np.maximum(lo[b] - pts[a], pts[a] - hi[b]), 0.0)
+            dbox = np.hypot(gap[:, 0], gap[:, 1])  # a lower bound of each point's distance to B
+            k = int(np.argmin(dbox))
+            if dbox[k] > bound:
+                continue
+            d0 = float(trees[b].query(pts[a][k])[0])
+            cand = pts[a][dbox <= min(d0, bound)]
+            dd, _ = trees[b].query(cand, k=1, distance_upper_bound=min(d0, bound) * (1 + 1e-12) + 1e-9)
+            m = min(d0, float(np.min(dd)))
+            out[i, j] = out[j, i] = m if m <= bound else np.inf
     return out
 
 

@@ -878,6 +878,16 @@ def _network_table(inp: Inputs, p: EcologyParams, sources: pd.DataFrame, src_row
     pairs = [(int(a), int(b), float(lcd)) for a, b, lcd in
              zip(corridors["source_a"], corridors["source_b"], corridors["lcd"], strict=True)] if len(corridors) else []
     far = p.distance_m * np.log(1e9) / -np.log(p.p_at_distance)
+    ids_all = sorted(int(s) for s in area)
+    at = {s: i for i, s in enumerate(ids_all)}
+    if p.distance == "cost":
+        dist = np.full((len(ids_all), len(ids_all)), np.inf)
+        np.fill_diagonal(dist, 0.0)
+        for a, b, lcd in pairs:
+            if a in at and b in at and np.isfinite(lcd):
+                dist[at[a], at[b]] = dist[at[b], at[a]] = lcd
+    else:  # once for all sources, then a sub-matrix per unit
+        dist = point_distances([bnd[s] for s in ids_all], cellsize, max_distance=far)
     rows = []
     for lv in units.levels:
         lvu = units.of_level(lv)
@@ -894,14 +904,8 @@ def _network_table(inp: Inputs, p: EcologyParams, sources: pd.DataFrame, src_row
             ids = sorted(by_unit.get(uid, []))
             idx = {s: i for i, s in enumerate(ids)}
             links = [(a, b, lcd) for a, b, lcd in pairs if a in idx and b in idx]
-            if p.distance == "cost":
-                d = np.full((len(ids), len(ids)), np.inf)
-                np.fill_diagonal(d, 0.0)
-                for a, b, lcd in links:
-                    if np.isfinite(lcd):
-                        d[idx[a], idx[b]] = d[idx[b], idx[a]] = lcd
-            else:
-                d = point_distances([bnd[s] for s in ids], cellsize, max_distance=far)
+            sub = [at[s] for s in ids]
+            d = dist[np.ix_(sub, sub)]
             m = network_metrics([area[s] for s in ids], d, len(links), float(a_km2), p.distance_m, p.p_at_distance)
             rows.append({"level": lv, "unit_id": uid, "year": int(year), **m})
     return pd.DataFrame(rows, columns=NETWORK_COLUMNS)
