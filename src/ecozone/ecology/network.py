@@ -708,9 +708,12 @@ def point_distances(points: list, cellsize: float = 1.0, max_distance: float | N
             if dbox[k] > bound:
                 continue
             d0 = float(trees[b].query(pts[a][k])[0])
-            cand = pts[a][dbox <= min(d0, bound)]
-            dd, _ = trees[b].query(cand, k=1, distance_upper_bound=min(d0, bound) * (1 + 1e-12) + 1e-9)
-            m = min(d0, float(np.min(dd)))
+            reach = min(d0, bound) * (1 + 1e-12) + 1e-9  # a hair above: rounding of the two distances
+            cand = pts[a][dbox <= reach]
+            m = d0
+            if len(cand):
+                dd, _ = trees[b].query(cand, k=1, distance_upper_bound=reach)
+                m = min(m, float(np.min(dd)))
             out[i, j] = out[j, i] = m if m <= bound else np.inf
     return out
 
