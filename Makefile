@@ -11,9 +11,10 @@ STAMP := $(VENV)/.installed
 # Debian packages: Chromium (the report's browser test), a CJK font (the
 # figures' Chinese labels), PostgreSQL with PostGIS (tests/test_postgis.py
 # starts its own server; postgresql-postgis pulls the PostGIS of the default
-# PostgreSQL). Installed with apt-get when missing and we are root (as on CI);
+# PostgreSQL), GDAL's ogrinfo (the PostGIS test reads the results back as
+# QGIS does). Installed with apt-get when missing and we are root (as on CI);
 # otherwise a note says what to install.
-SYSTEM_PKGS := chromium fonts-noto-cjk postgresql postgresql-postgis
+SYSTEM_PKGS := chromium fonts-noto-cjk postgresql postgresql-postgis gdal-bin
 system-deps:
 	@missing=""; for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

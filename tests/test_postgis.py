@@ -160,7 +160,8 @@ def snapshot(pg, schema: str) -> dict:
             out[name] = (kind, rows, cols)
         out["public.layer_styles"] = c.execute(
             "SELECT f_table_name, md5(styleqml::text), update_time FROM public.layer_styles WHERE f_table_schema = %s "
-            "ORDER BY 1", (schema,)).fetchall()
+            "ORDER BY 1", (schema,)).fetchall() if c.execute(
+            "SELECT to_regclass('public.layer_styles')").fetchone()[0] else None
     return out
 
 
@@ -412,3 +413,103 @@ def test_demo_results_into_postgis(pg, demo_run, pw):
                         assert types[col.name] == SQL_TYPES[col.dtype][1], (name, col.name)
         assert c.execute("SELECT bool_and(ST_IsValid(geometry)) FROM demo.units").fetchone()[0]
     assert sorted(res.views) == sorted(k for k in gpkg if "_map_" in k)
+
+
+# ----------------------------------------------------------------------------- write rights
+
+
+def test_a_schema_without_write_rights_is_refused_before_anything_is_written(pg, small_study, pw, tmp_path):
+    """A schema the user may not create tables in: a clear error before the run, no output folder,
+    no password in the message, the schema untouched (command line and API)."""
+    with pg.connect() as c:  # the admin's schema; the planner may use it but not create in it
+        c.execute("CREATE SCHEMA locked")
+        c.execute(f"GRANT USAGE ON SCHEMA locked TO {USER}")
+        c.execute("CREATE TABLE locked.kept (x int)")
+    before = snapshot(pg, "locked")
+    with pytest.raises(EcozoneError) as e:
+        check_postgis(pg.url(), "locked")
+    assert "may not create tables in schema 'locked'" in str(e.value) and "GRANT CREATE ON SCHEMA locked" in e.value.fix
+    with pytest.raises(EcozoneError, match="may not create tables"):
+        run_study(small_study, out=tmp_path / "api", only=["capacity"], store=pg.url(), schema="locked", report=False)
+    r = CliRunner().invoke(app, ["run", str(small_study), "--only", "capacity", "--out", str(tmp_path / "cli"),
+                                 "--store", pg.url(), "--schema", "locked"])
+    assert r.exit_code == 1 and "may not create tables in schema 'locked'" in r.output and "Fix:" in r.output
+    assert "Traceback" not in r.output and USER_PW not in r.output
+    assert not (tmp_path / "api").exists() and not (tmp_path / "cli").exists()
+    assert not [p for p in small_study.iterdir() if p.name.startswith(".")]  # no temporary output folder left
+    assert snapshot(pg, "locked") == before
+
+
+def test_a_database_without_create_rights_is_refused(pg, small_study, pw, tmp_path):
+    """The schema does not exist and the user may not create one in the database."""
+    with pg.connect(db="postgres") as c:
+        c.execute("CREATE DATABASE readonly")  # owned by the admin: PUBLIC may connect, not create
+    with pg.connect(db="readonly") as c:
+        c.execute("CREATE EXTENSION postgis")
+    with pytest.raises(EcozoneError) as e:
+        run_study(small_study, out=tmp_path / "out", only=["capacity"], store=pg.url(db="readonly"), report=False)
+    assert "may not create tables in schema 'ecozone'" in str(e.value) and "GRANT CREATE ON DATABASE" in e.value.fix
+    assert not (tmp_path / "out").exists()
+    with pg.connect(db="readonly") as c:
+        assert c.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'ecozone'").fetchone() is None
+
+
+def test_a_table_of_another_owner_fails_the_write_and_leaves_the_schema_as_it_was(pg, ran, pw):
+    """The user may create in the schema but a table ecozone would replace belongs to someone else:
+    the write stops at that table (insufficient privilege), rolls back, and says what to grant."""
+    res, _study = ran
+    units = store.read_results(res.out_dir)["units"]
+    schemas = {t: s for n in RUN for t, s in ANALYSES[n].schema.items()}
+    maps = [m for n in RUN for m in ANALYSES[n].maps]
+    about = pd.DataFrame({"key": ["study"], "value": ["shared"]})
+    with pg.connect() as c:
+        c.execute("CREATE SCHEMA shared")
+        c.execute(f"GRANT USAGE, CREATE ON SCHEMA shared TO {USER}")
+        c.execute("CREATE TABLE shared.capacity (unit_id text)")  # the admin's table, named as ecozone's
+        c.execute("INSERT INTO shared.capacity VALUES ('kept')")
+    before = snapshot(pg, "shared")
+    with pytest.raises(EcozoneError) as e:
+        write_postgis(pg.url(), "shared", units, dict(res.tables), schemas, maps, about, {**res.manifest, "store": {}})
+    msg = str(e.value)
+    assert "must be owner of table capacity" in msg and "GRANT" in e.value.fix and USER_PW not in msg
+    assert snapshot(pg, "shared") == before
+
+
+# ----------------------------------------------------------------------------- read back as QGIS does (GDAL)
+
+
+def _ogrinfo(pg, *args) -> str:
+    exe = shutil.which("ogrinfo")
+    if exe is None:
+        pytest.skip("GDAL's ogrinfo is not installed: apt-get install gdal-bin (make test does this when run as root)")
+    conn = f"PG:host=127.0.0.1 port={pg.port} dbname={DB} user={USER} active_schema=ecozone"
+    env = {**os.environ, "PGPASSWORD": USER_PW, "PGPASSFILE": os.devnull}
+    p = subprocess.run([exe, "-ro", conn, *args], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def test_ogrinfo_opens_the_layers_and_reads_the_styles_over_the_pg_connection(pg, ran):
+    """GDAL's PostgreSQL driver (what QGIS uses) lists the units and every map layer as polygon layers
+    in EPSG:4326 with their features, and reads the default styles from public.layer_styles."""
+    res, _study = ran
+    gpkg = store.read_results(res.out_dir)
+    views = sorted(n for n in gpkg if "_map_" in n)
+    listing = _ogrinfo(pg)
+    layers = {}
+    for line in listing.splitlines():
+        head, _, kind = line.partition(": ")[2].partition(" (")
+        if head:
+            layers[head] = kind.rstrip(")")
+    for name in ["units", *views]:
+        assert layers.get(name) == "Multi Polygon", (name, listing)
+    for name in ["units", views[0]]:
+        summary = _ogrinfo(pg, "-so", name)
+        assert f"Feature Count: {len(gpkg[name])}" in summary, summary
+        assert 'ID["EPSG",4326]' in summary and "Geometry: Multi Polygon" in summary, summary
+    styles = _ogrinfo(pg, "-sql", "SELECT f_table_name, useasdefault, length(styleqml::text) AS qml "
+                      "FROM public.layer_styles WHERE f_table_schema = 'ecozone' ORDER BY 1")
+    assert f"Feature Count: {len(views)}" in styles, styles
+    for v in views:
+        assert f"f_table_name (String) = {v}" in styles, styles
+    assert "useasdefault (Integer(Boolean)) = 1" in styles, styles
