@@ -306,49 +306,57 @@ def _write_outputs(st, inp, results, to_run, skipped, out_dir, rep, report, t_st
     tables = store.typed_tables(tables, schemas)
     raster_names: list[str] = []
     with store.atomic_output(out_dir) as tmp:
-        with rep.step("writing results", total=len(tables) + sum(len(r.rasters) for r in results.values()) + 3) as s:
-            about = _about_table(st, to_run, skipped)
-            store.write_gpkg(tmp / "results.gpkg", inp.units.frame, {**tables, "about": about}, maps=maps,
-                             styles=styles)
-            s.advance()
-            rdir = tmp / "rasters"
-            for r in results.values():
-                for rname, da in r.rasters.items():
-                    rdir.mkdir(exist_ok=True)
-                    if st.study.synthetic:
-                        da.attrs["note"] = SYNTHETIC_LABEL
-                    store.write_cog(rdir / f"{rname}.tif", da)
-                    raster_names.append(f"rasters/{rname}.tif")
-                    s.advance()
-            store.write_xlsx(tmp / "results.xlsx", {"about": about, **tables}, names=inp.units.frame)
-            s.advance()
-            with rep.step("checksumming inputs"):
-                sums = store.checksums(inp.input_files(), st.root)
-            manifest = {
-                "ecozone_version": __version__,
-                "study": st.study.name,
-                "study_file": str(st.source),
-                "synthetic": st.study.synthetic,
-                "label": SYNTHETIC_LABEL if st.study.synthetic else None,
-                "created": datetime.now(UTC).isoformat(timespec="seconds"),
-                "python": platform.python_version(),
-                "years": st.study.years,
-                "levels": inp.units.levels,
-                "analyses": to_run,
-                "skipped": skipped,
-                "parameters": st.parameters(),
-                "inputs": sums,
-                "outputs": sorted(["results.gpkg", "results.xlsx", "manifest.json", *raster_names]),
-                "notes": rep.messages,
-                "timings_s": dict(rep.timings),
-            }
-            if db:  # the URL without password; the run's id is the row of the schema's `runs` table
-                manifest["store"] = {"url": db["shown"], "schema": db["schema"], "run_id": str(uuid.uuid4())}
-            manifest["timings_s"]["total"] = round(time.perf_counter() - t_start, 3)
-            store.write_manifest(tmp / "manifest.json", manifest)
-            s.advance()
-        if report:
-            _write_report(tmp, rep)
+        about = _about_table(st, to_run, skipped)
+        # the workbook is written by a process of its own while the rest goes on (large tables)
+        xlsx_done = store.start_xlsx(tmp / "results.xlsx", {"about": about, **tables}, names=inp.units.frame)
+        try:
+            n_steps = len(tables) + sum(len(r.rasters) for r in results.values()) + 3
+            with rep.step("writing results", total=n_steps) as s:
+                store.write_gpkg(tmp / "results.gpkg", inp.units.frame, {**tables, "about": about}, maps=maps,
+                                 styles=styles)
+                s.advance()
+                rdir = tmp / "rasters"
+                for r in results.values():
+                    for rname, da in r.rasters.items():
+                        rdir.mkdir(exist_ok=True)
+                        if st.study.synthetic:
+                            da.attrs["note"] = SYNTHETIC_LABEL
+                        store.write_cog(rdir / f"{rname}.tif", da)
+                        raster_names.append(f"rasters/{rname}.tif")
+                        s.advance()
+                s.advance()
+                with rep.step("checksumming inputs"):
+                    sums = store.checksums(inp.input_files(), st.root)
+                manifest = {
+                    "ecozone_version": __version__,
+                    "study": st.study.name,
+                    "study_file": str(st.source),
+                    "synthetic": st.study.synthetic,
+                    "label": SYNTHETIC_LABEL if st.study.synthetic else None,
+                    "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "python": platform.python_version(),
+                    "years": st.study.years,
+                    "levels": inp.units.levels,
+                    "analyses": to_run,
+                    "skipped": skipped,
+                    "parameters": st.parameters(),
+                    "inputs": sums,
+                    "outputs": sorted(["results.gpkg", "results.xlsx", "manifest.json", *raster_names]),
+                    "notes": rep.messages,
+                    "timings_s": dict(rep.timings),
+                }
+                if db:  # the URL without password; the run's id is the row of the schema's `runs` table
+                    manifest["store"] = {"url": db["shown"], "schema": db["schema"], "run_id": str(uuid.uuid4())}
+                manifest["timings_s"]["total"] = round(time.perf_counter() - t_start, 3)
+                store.write_manifest(tmp / "manifest.json", manifest)
+                s.advance()
+            if report:
+                _write_report(tmp, rep)
+            with rep.step("writing results.xlsx"):
+                xlsx_done()
+        except BaseException:
+            xlsx_done(cancel=True)
+            raise
         pg = None
         if db:  # last: a refused database write leaves the output folder untouched (and vice versa)
             from ecozone import store_postgis

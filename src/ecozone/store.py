@@ -317,6 +317,79 @@ def write_xlsx(
     wb.close()
 
 
+#: Tables of more cells than this are written to XLSX in a separate process (see :func:`start_xlsx`).
+XLSX_BACKGROUND_CELLS = 300_000
+
+
+def start_xlsx(
+    path: Path,
+    tables: dict[str, pd.DataFrame],
+    names: pd.DataFrame | None = None,
+    background_cells: int = XLSX_BACKGROUND_CELLS,
+):
+    """Start :func:`write_xlsx`; return a function that waits for it and raises its error.
+
+    XlsxWriter writes cell by cell in Python (about 3.5 µs per cell: 8 s for
+    the demo's 2.3 million cells). When the tables hold more than
+    ``background_cells`` cells, the workbook is written by a separate Python
+    process (``python -m ecozone.xlsx_worker``, fed a pickle of the tables
+    without their geometries) while the caller goes on — the report, on the
+    other core; smaller workbooks are written at once. The returned
+    function blocks until the file is complete and raises
+    :class:`~ecozone.errors.EcozoneError` naming the file when the worker
+    failed (the output folder is then not swapped in); called with
+    ``cancel=True`` it stops the worker (the caller failed).
+    """
+    import pickle
+    import subprocess
+    import sys
+
+    path = Path(path)
+    slim = {}
+    for name, df in tables.items():
+        geom = _geometry_column(df)
+        slim[name] = pd.DataFrame(df.drop(columns=geom)) if geom is not None else df
+    if names is not None:
+        names = pd.DataFrame(names[[c for c in ("level", "unit_id", "name", "name_en") if c in names.columns]])
+    cells = sum(df.shape[0] * max(df.shape[1], 1) for df in slim.values())
+    if cells <= background_cells:
+        write_xlsx(path, slim, names=names)
+        return lambda cancel=False: None
+    work = Path(tempfile.mkdtemp(prefix=".xlsx-", dir=path.parent))
+    job = work / "tables.pickle"
+    with open(job, "wb") as f:
+        pickle.dump({"path": str(path), "tables": slim, "names": names}, f, protocol=pickle.HIGHEST_PROTOCOL)
+    pkg_root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [pkg_root, os.environ.get("PYTHONPATH")]))}
+    env.setdefault("OMP_NUM_THREADS", "1")
+    proc = subprocess.Popen([sys.executable, "-m", "ecozone.xlsx_worker", str(job)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env)
+
+    state = {"done": False}
+
+    def wait(cancel: bool = False) -> None:
+        if state["done"]:
+            return
+        state["done"] = True
+        try:
+            if cancel:
+                proc.kill()
+            _out, err = proc.communicate()
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        if cancel:
+            return
+        if proc.returncode != 0 or not path.is_file():
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            raise EcozoneError(
+                f"writing the workbook failed: {lines[-1] if lines else f'exit code {proc.returncode}'}",
+                where=str(path.name),
+                fix="check free disk space and memory; the previous output folder is unchanged",
+            )
+
+    return wait
+
+
 def write_cog(path: Path, da, nodata: float = np.nan) -> None:
     """Write a (y, x) DataArray (numpy or dask) on a :class:`~ecozone.grid.Grid` as a COG.
 

@@ -93,3 +93,45 @@ def test_unit_names_follow_the_unit_id(tmp_path):
     body = [r[:4] for r in rows[3:]]
     assert ["county", "101", "一县", "One County"] in body
     assert sheet_rows(p, "about")[0] == ["Item", "Value"]  # not keyed by unit: unchanged
+
+
+def test_a_large_workbook_written_by_a_separate_process_equals_the_inline_one(tmp_path):
+    """start_xlsx above its cell threshold writes the workbook in `python -m ecozone.xlsx_worker`:
+    the same sheets and cells as write_xlsx in the caller's process; geometries are left out, names added."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from ecozone.store import start_xlsx
+
+    t = tables()
+    t["points"] = gpd.GeoDataFrame({"level": ["city"], "unit_id": ["C1"], "v": [2.5]},
+                                   geometry=[Point(1, 2)], crs=4326)
+    names = pd.DataFrame({"level": ["county", "city"], "unit_id": ["101", "C1"], "name": ["甲县", "乙市"],
+                          "name_en": ["Jia", "Yi"], "area_km2": [1.0, 2.0]})
+    inline, separate = tmp_path / "inline.xlsx", tmp_path / "separate.xlsx"
+    start_xlsx(inline, t, names=names)()  # small: written at once
+    wait = start_xlsx(separate, t, names=names, background_cells=0)
+    wait()
+    wait()  # waiting twice is harmless
+    wb_a, wb_b = openpyxl.load_workbook(inline, read_only=True), openpyxl.load_workbook(separate, read_only=True)
+    assert wb_a.sheetnames == wb_b.sheetnames == ["about", "capacity", "carbon", "points", "columns"]
+    for name in wb_a.sheetnames:
+        assert sheet_rows(inline, name) == sheet_rows(separate, name), name
+    assert sheet_rows(separate, "points")[3] == ["city", "C1", "乙市", "Yi", 2.5]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["inline.xlsx", "separate.xlsx"]  # no job folder left
+
+
+def test_a_failing_workbook_process_is_a_clear_error(tmp_path):
+    from ecozone.errors import EcozoneError
+    from ecozone.store import start_xlsx
+
+    target = tmp_path / "out.xlsx"
+    target.mkdir()  # a folder where the file should go: XlsxWriter cannot write it
+    wait = start_xlsx(target, tables(), background_cells=0)
+    try:
+        wait()
+    except EcozoneError as e:
+        assert "writing the workbook failed" in str(e) and e.where == "out.xlsx" and e.fix
+    else:
+        raise AssertionError("no error")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx"]
