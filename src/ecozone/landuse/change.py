@@ -20,7 +20,9 @@ involving a class whose ``vegetation_type`` is ``nodata`` in the class table.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numba
@@ -70,17 +72,182 @@ _MAX_CODE = (1 << _SHIFT) - 1
 
 # --------------------------------------------------------------------------- transitions
 
+# entries of the code lookup tables (LUT: raw code → position in the block's accumulator)
+_UNSEEN = -1  # code not met yet in this block
+_SKIP = -2  # the rasters' nodata: the cell is left out
+# codes of a block converted to int32 (rasters of other dtypes than uint8/uint16)
+_MISSING = -1  # NaN or nodata
+_BAD = -2  # not a whole number in 0…65535
+
+#: largest dense accumulator of one block (units × classes × classes entries, float64: 64 MB)
+_DENSE_MAX = 8_000_000
+#: largest dense (unit, class_from, class_to) array of the final merge (float64: 32 MB); else keys sorted
+_MERGE_MAX = 4_000_000
+#: rows of a numpy raster reduced as one block
+_STRIPE = 1024
+# first capacities of a block's accumulator (units, codes of each year); doubled when outgrown
+_CAP_UNITS, _CAP_CODES = 128, 16
+
+
+@numba.njit(nogil=True, cache=True)
+def _accumulate_pairs(
+    a, b, row0, col0, width, cell, unit_index, coverage, row_area, row_ptr,
+    lut_a, lut_b, lut_u, codes_a, codes_b, units, acc, state, r_start, i_start,
+):  # pragma: no cover - compiled
+    """Add c·A (m²) of the block's entries to ``acc[unit, code_a, code_b]`` (the block's own positions).
+
+    Rows from ``r_start`` (absolute), entries from ``i_start`` within it.
+    ``state`` = (units, codes_a, codes_b met so far), updated. Returns
+    (0, −1, −1) when done, (−1, row, col) at a ``_BAD`` code, or (axis + 1,
+    row, entry) when ``acc`` has no room for a new unit / code along that
+    axis (grow it and call again from there).
+    """
+    nrows, ncols = a.shape
+    cap_u, cap_a, cap_b = acc.shape
+    nu, na, nb = state[0], state[1], state[2]
+    windowed = col0 > 0 or ncols < width
+    for r in range(r_start, row0 + nrows):
+        rr = r - row0
+        lo = row_ptr[r]
+        hi = row_ptr[r + 1]
+        if lo == hi:
+            continue
+        base = r * width + col0
+        if windowed:  # entries of a row are sorted by column
+            first = lo
+            lo = first + np.searchsorted(cell[first:hi], base)
+            hi = first + np.searchsorted(cell[first:hi], base + ncols)
+        if r == r_start and i_start > lo:
+            lo = i_start
+        ra = row_area[r]
+        for i in range(lo, hi):
+            col = cell[i] - base
+            va = a[rr, col]
+            vb = b[rr, col]
+            if va < 0 or vb < 0:  # int32 codes only: no data, or no code
+                if va == _MISSING or vb == _MISSING:
+                    continue
+                if (va >= 0 and lut_a[va] == _SKIP) or (vb >= 0 and lut_b[vb] == _SKIP):
+                    continue
+                return -1, r, col0 + col
+            ia = lut_a[va]
+            ib = lut_b[vb]
+            if ia == _SKIP or ib == _SKIP:
+                continue
+            u = unit_index[i]
+            iu = lut_u[u]
+            if iu < 0:
+                if nu == cap_u:
+                    state[0], state[1], state[2] = nu, na, nb
+                    return 1, r, i
+                iu = nu
+                lut_u[u] = iu
+                units[iu] = u
+                nu += 1
+            if ia < 0:
+                if na == cap_a:
+                    state[0], state[1], state[2] = nu, na, nb
+                    return 2, r, i
+                ia = na
+                lut_a[va] = ia
+                codes_a[ia] = va
+                na += 1
+            if ib < 0:
+                if nb == cap_b:
+                    state[0], state[1], state[2] = nu, na, nb
+                    return 3, r, i
+                ib = nb
+                lut_b[vb] = ib
+                codes_b[ib] = vb
+                nb += 1
+            acc[iu, ia, ib] += coverage[i] * ra
+    state[0], state[1], state[2] = nu, na, nb
+    return 0, -1, -1
+
+
+@numba.njit(nogil=True, cache=True)
+def _block_transitions(
+    a, b, row0, col0, width, cell, unit_index, coverage, row_area, row_ptr, lut_a0, lut_b0, n_units,
+    dense_max,
+):  # pragma: no cover - compiled
+    """Covered area (m²) of every (unit, code_a, code_b) of one block, in one pass over its weight entries.
+
+    ``a``/``b`` are the two years' codes of a (rows, cols) block whose first
+    cell is (row0, col0) of the grid: uint8/uint16 raw codes (their nodata
+    marked ``_SKIP`` in the lookup tables ``lut_a0``/``lut_b0``, one entry
+    per possible code), or int32 codes with ``_MISSING``/``_BAD``. The
+    entries of the block's rows (sorted by cell; windowed by column as in
+    :func:`ecozone.zonal._accumulate`) add c·A to a dense accumulator
+    indexed by the block's own unit and code positions (lookup tables filled
+    as codes and units are met; the accumulator doubles when outgrown).
+
+    Returns (status, row, col, keys, areas, codes_a, codes_b): status 0 and
+    keys = unit << 32 | code_a << 16 | code_b of the non-zero entries with
+    their areas (m²) and the codes met; status −1 at a ``_BAD`` code (row,
+    col of the grid); status 1 when the accumulator would outgrow
+    ``dense_max`` entries (the caller takes the sparse path).
+    """
+    lut_a = lut_a0.copy()
+    lut_b = lut_b0.copy()
+    lut_u = np.full(n_units, -1, np.int32)
+    codes_a = np.empty(lut_a.shape[0], np.int64)
+    codes_b = np.empty(lut_b.shape[0], np.int64)
+    units = np.empty(n_units, np.int64)
+    limits = (n_units, lut_a.shape[0], lut_b.shape[0])
+    acc = np.zeros((min(n_units, _CAP_UNITS), min(limits[1], _CAP_CODES), min(limits[2], _CAP_CODES)))
+    state = np.zeros(3, np.int64)
+    none = np.zeros(0, np.int64)
+    r, i = row0, 0
+    while True:
+        status, r, i = _accumulate_pairs(
+            a, b, row0, col0, width, cell, unit_index, coverage, row_area, row_ptr,
+            lut_a, lut_b, lut_u, codes_a, codes_b, units, acc, state, r, i,
+        )
+        if status == 0:
+            break
+        if status < 0:
+            return -1, r, i, none, np.zeros(0), none, none
+        if 2 * acc.size > dense_max:
+            return 1, -1, -1, none, np.zeros(0), none, none
+        shape = [acc.shape[0], acc.shape[1], acc.shape[2]]
+        shape[status - 1] = min(2 * shape[status - 1], limits[status - 1])
+        grown = np.zeros((shape[0], shape[1], shape[2]))
+        grown[: acc.shape[0], : acc.shape[1], : acc.shape[2]] = acc
+        acc = grown
+    nu, na, nb = state[0], state[1], state[2]
+    # the non-zero entries, as (unit, code_a, code_b) keys
+    n = 0
+    for iu in range(nu):
+        for ia in range(na):
+            for ib in range(nb):
+                if acc[iu, ia, ib] != 0.0:
+                    n += 1
+    keys = np.empty(n, np.int64)
+    areas = np.empty(n)
+    k = 0
+    for iu in range(nu):
+        ku = units[iu] << 32
+        for ia in range(na):
+            kab = ku | (codes_a[ia] << 16)
+            for ib in range(nb):
+                v = acc[iu, ia, ib]
+                if v != 0.0:
+                    keys[k] = kab | codes_b[ib]
+                    areas[k] = v
+                    k += 1
+    return 0, -1, -1, keys, areas, codes_a[:na].copy(), codes_b[:nb].copy()
+
 
 @numba.njit(nogil=True, cache=True)
 def _pairs_block(
     a, b, row0, col0, width, cell, unit_index, coverage, row_area, row_ptr,
-    nod_a, has_a, nod_b, has_b, out_unit, out_pair, out_area,
+    lut_a, lut_b, out_unit, out_pair, out_area,
 ):  # pragma: no cover - compiled
     """Entries of the block's rows: unit, pair code, covered area (m²). Returns (count, bad row, bad col).
 
-    ``a``/``b`` are (rows, cols) blocks whose first cell is (row0, col0) of the
-    grid. A code that is not a whole number in 0…65535 stops the pass and
-    returns its position (count = −1).
+    The sparse path of blocks with too many codes for a dense accumulator;
+    ``a``/``b`` and the lookup tables as in :func:`_block_transitions`. A
+    ``_BAD`` code stops the pass and returns its position (count = −1).
     """
     nrows, ncols = a.shape
     windowed = col0 > 0 or ncols < width
@@ -99,58 +266,21 @@ def _pairs_block(
         ra = row_area[r]
         for i in range(lo, hi):
             col = cell[i] - base
-            va = np.float64(a[rr, col])
-            vb = np.float64(b[rr, col])
-            if va != va or vb != vb or (has_a and va == nod_a) or (has_b and vb == nod_b):
-                continue
-            if va < 0 or va > 65535 or va != np.floor(va) or vb < 0 or vb > 65535 or vb != np.floor(vb):
+            va = a[rr, col]
+            vb = b[rr, col]
+            if va < 0 or vb < 0:  # int32 codes only: no data, or no code
+                if va == _MISSING or vb == _MISSING:
+                    continue
+                if (va >= 0 and lut_a[va] == _SKIP) or (vb >= 0 and lut_b[vb] == _SKIP):
+                    continue
                 return -1, r, col0 + col
+            if lut_a[va] == _SKIP or lut_b[vb] == _SKIP:
+                continue
             out_unit[k] = unit_index[i]
             out_pair[k] = (np.int64(va) << 16) | np.int64(vb)
             out_area[k] = coverage[i] * ra
             k += 1
     return k, -1, -1
-
-
-#: largest dense accumulator of one block (units × classes × classes entries, float64)
-_DENSE_MAX = 8_000_000
-
-
-@numba.njit(nogil=True, cache=True)
-def _pairs_dense(
-    a, b, row0, col0, width, cell, unit_index, coverage, row_area, row_ptr,
-    nod_a, has_a, nod_b, has_b, u0, acc,
-):  # pragma: no cover - compiled
-    """Add each entry's covered area (m²) to ``acc[unit − u0, code_a, code_b]``.
-
-    Returns (0, −1, −1), or (−1, row, col) at a code that is not a whole
-    number within the accumulator (the caller then takes the general path).
-    """
-    nrows, ncols = a.shape
-    ka, kb = acc.shape[1], acc.shape[2]
-    windowed = col0 > 0 or ncols < width
-    for rr in range(nrows):
-        r = row0 + rr
-        lo = row_ptr[r]
-        hi = row_ptr[r + 1]
-        if lo == hi:
-            continue
-        base = r * width + col0
-        if windowed:
-            first = lo
-            lo = first + np.searchsorted(cell[first:hi], base)
-            hi = first + np.searchsorted(cell[first:hi], base + ncols)
-        ra = row_area[r]
-        for i in range(lo, hi):
-            col = cell[i] - base
-            va = np.float64(a[rr, col])
-            vb = np.float64(b[rr, col])
-            if va != va or vb != vb or (has_a and va == nod_a) or (has_b and vb == nod_b):
-                continue
-            if va < 0 or va >= ka or va != np.floor(va) or vb < 0 or vb >= kb or vb != np.floor(vb):
-                return -1, r, col0 + col
-            acc[unit_index[i] - u0, np.int64(va), np.int64(vb)] += coverage[i] * ra
-    return 0, -1, -1
 
 
 def _nodata_of(x, nodata):
@@ -174,81 +304,100 @@ def _data(x):
     return x.data if isinstance(x, xr.DataArray) else x
 
 
-def _finite_max(x: np.ndarray) -> float:
-    m = np.nanmax(x) if x.dtype.kind == "f" else x.max()
-    return float(m) if np.isfinite(m) else -1.0
+def _codes(x, nod: tuple[float, bool]) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, lookup table) of one block: uint8/uint16 as they are (nodata marked in the table), other
+    dtypes as int32 with ``_MISSING`` (NaN, nodata) and ``_BAD`` (not a whole number in 0…65535)."""
+    x = np.asarray(x)
+    value, has = nod
+    if x.dtype == np.uint8 or x.dtype == np.uint16:
+        lut = np.full(256 if x.dtype == np.uint8 else _MAX_CODE + 1, _UNSEEN, np.int32)
+        if has and value == np.floor(value) and 0 <= value < len(lut):
+            lut[int(value)] = _SKIP
+        return np.ascontiguousarray(x), lut
+    lut = np.full(_MAX_CODE + 1, _UNSEEN, np.int32)
+    if x.dtype.kind == "f":
+        missing = np.isnan(x)
+        if has:
+            missing |= x == value
+        with np.errstate(invalid="ignore"):
+            bad = ~missing & ((x < 0) | (x > _MAX_CODE) | (x != np.floor(x)))
+    else:
+        missing = (x == value) if has else np.zeros(x.shape, bool)
+        bad = ~missing & ((x < 0) | (x > _MAX_CODE))
+    out = np.where(missing | bad, 0, x).astype(np.int32)
+    out[missing] = _MISSING
+    out[bad] = _BAD
+    return out, lut
 
 
-def _dense_block(a, b, r0, c0, weights: ZonalWeights, row_area, nods, n):
-    """The block's (keys, areas m²) by one dense accumulation, or None when the codes are too many."""
-    (nod_a, has_a), (nod_b, has_b) = nods
-    r1 = r0 + a.shape[0]
-    units = weights.unit_index[weights.row_ptr[r0]:weights.row_ptr[r1]]
-    u0, u1 = int(units.min()), int(units.max())
-    ka, kb = int(_finite_max(a)) + 1, int(_finite_max(b)) + 1
-    if ka <= 0 or kb <= 0 or ka > _MAX_CODE + 1 or kb > _MAX_CODE + 1 or (u1 - u0 + 1) * ka * kb > _DENSE_MAX:
-        return None
-    acc = np.zeros((u1 - u0 + 1, ka, kb))
-    grid = weights.grid
-    k, _br, _bc = _pairs_dense(
-        a, b, r0, c0, grid.width, weights.cell, weights.unit_index, weights.coverage, row_area,
-        weights.row_ptr, nod_a, has_a, nod_b, has_b, u0, acc,
+def _transition_block(x, y, r0: int, c0: int, w: tuple, width: int, n_units: int, nods):
+    """(keys = unit << 32 | code_a << 16 | code_b, areas m², codes_a met, codes_b met) of one block.
+
+    ``w`` = (cell, unit_index, coverage, row_area, row_ptr) of the weights. A
+    module-level function (dask.distributed workers import it and its kernel).
+    """
+    cell, unit_index, coverage, row_area, row_ptr = w
+    empty = np.zeros(0, np.int64)
+    r1 = r0 + x.shape[0]
+    if row_ptr[r1] == row_ptr[r0]:  # no entries in these rows
+        return empty, np.zeros(0), empty, empty
+    a, lut_a = _codes(x, nods[0])
+    b, lut_b = _codes(y, nods[1])
+    status, br, bc, keys, areas, codes_a, codes_b = _block_transitions(
+        a, b, r0, c0, width, cell, unit_index, coverage, row_area, row_ptr, lut_a, lut_b, n_units, _DENSE_MAX,
     )
-    if k < 0:  # a code that is no whole number: the general path says where
-        return None
-    flat = acc.ravel()
-    nz = np.flatnonzero(flat)
-    uu, rem = np.divmod(nz, ka * kb)
-    ca, cb = np.divmod(rem, kb)
-    return ((uu + u0) << 32) | (ca << _SHIFT) | cb, flat[nz]
-
-
-def _reduce_block(a, b, r0, c0, weights: ZonalWeights, nods) -> tuple[np.ndarray, np.ndarray]:
-    """(keys = unit << 32 | pair, areas m²) of one block, summed per key."""
-    a = np.ascontiguousarray(np.asarray(a))
-    b = np.ascontiguousarray(np.asarray(b))
-    r1 = r0 + a.shape[0]
-    n = int(weights.row_ptr[r1] - weights.row_ptr[r0])
-    if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0)
-    grid = weights.grid
-    row_area = np.ascontiguousarray(grid.row_cell_area_m2, dtype=np.float64)
-    (nod_a, has_a), (nod_b, has_b) = nods
-    # the usual case, few classes: accumulate straight into a dense (unit, class, class) array
-    dense = _dense_block(a, b, r0, c0, weights, row_area, nods, n)
-    if dense is not None:
-        return dense
-    out_unit = np.empty(n, np.int64)
-    out_pair = np.empty(n, np.int64)
-    out_area = np.empty(n)
-    k, br, bc = _pairs_block(
-        a, b, r0, c0, grid.width, weights.cell, weights.unit_index, weights.coverage, row_area,
-        weights.row_ptr, nod_a, has_a, nod_b, has_b, out_unit, out_pair, out_area,
-    )
-    if k < 0:
-        va, vb = a[br - r0, bc - c0], b[br - r0, bc - c0]
+    sparse = status == 1
+    if sparse:  # too many (unit, code, code) combinations for a dense accumulator: one entry per cell
+        n = int(row_ptr[r1] - row_ptr[r0])
+        out_unit, out_pair, out_area = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n)
+        k, br, bc = _pairs_block(
+            a, b, r0, c0, width, cell, unit_index, coverage, row_area, row_ptr, lut_a, lut_b,
+            out_unit, out_pair, out_area,
+        )
+        status = -1 if k < 0 else 0
+    if status < 0:
+        va, vb = np.asarray(x)[br - r0, bc - c0], np.asarray(y)[br - r0, bc - c0]
         raise InputError(
             f"land-cover codes {va!r} → {vb!r} at pixel (row {br}, column {bc}) are not whole numbers in "
             f"0…{_MAX_CODE}",
             where="land-cover rasters",
             fix="give class codes as integers (declare the rasters' nodata value if this is a fill value)",
         )
-    if k == 0:
+    if not sparse:
+        return keys, areas, codes_a, codes_b
+    keys = (out_unit[:k] << 32) | out_pair[:k]
+    uk, inv = np.unique(keys, return_inverse=True)
+    pair = uk & 0xFFFFFFFF
+    return (uk, np.bincount(inv, out_area[:k], minlength=len(uk)).astype(np.float64, copy=False),
+            np.unique(pair >> _SHIFT), np.unique(pair & _MAX_CODE))
+
+
+def _merge(parts, n_units: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum the blocks' (keys, areas) per key: (sorted unique keys, areas m² > 0)."""
+    if not parts:
         return np.zeros(0, np.int64), np.zeros(0)
-    unit, pair, area = out_unit[:k], out_pair[:k], out_area[:k]
-    pa, pb = pair >> _SHIFT, pair & _MAX_CODE
-    ka, kb = int(pa.max()) + 1, int(pb.max()) + 1
-    u0 = int(unit.min())
-    size = (int(unit.max()) - u0 + 1) * ka * kb
-    if size <= _DENSE_MAX:  # few classes (the usual case): one dense bincount, no sort
-        acc = np.bincount(((unit - u0) * ka + pa) * kb + pb, area, minlength=size)
+    keys = np.concatenate([p[0] for p in parts])
+    areas = np.concatenate([p[1] for p in parts])
+    codes_a = np.unique(np.concatenate([p[2] for p in parts]))
+    codes_b = np.unique(np.concatenate([p[3] for p in parts]))
+    ka, kb = len(codes_a), len(codes_b)
+    if len(keys) == 0:
+        return keys, areas
+    if n_units * ka * kb <= _MERGE_MAX:  # few classes (the usual case): one dense bincount, no sort
+        pos_a = np.zeros(_MAX_CODE + 1, np.int64)
+        pos_b = np.zeros(_MAX_CODE + 1, np.int64)
+        pos_a[codes_a] = np.arange(ka)
+        pos_b[codes_b] = np.arange(kb)
+        flat = ((keys >> 32) * ka + pos_a[(keys >> _SHIFT) & _MAX_CODE]) * kb + pos_b[keys & _MAX_CODE]
+        acc = np.bincount(flat, areas, minlength=n_units * ka * kb)
         nz = np.flatnonzero(acc)
         uu, rem = np.divmod(nz, ka * kb)
         ca, cb = np.divmod(rem, kb)
-        return ((uu + u0) << 32) | (ca << _SHIFT) | cb, acc[nz]
-    keys = (unit << 32) | pair
+        return (uu << 32) | (codes_a[ca] << _SHIFT) | codes_b[cb], acc[nz]
     uk, inv = np.unique(keys, return_inverse=True)
-    return uk, np.bincount(inv, area, minlength=len(uk)).astype(np.float64, copy=False)
+    area = np.bincount(inv, areas, minlength=len(uk)).astype(np.float64, copy=False)
+    keep = area > 0
+    return uk[keep], area[keep]
 
 
 def _nodata_pair(v, dtype) -> tuple[float, bool]:
@@ -262,12 +411,22 @@ def _nodata_pair(v, dtype) -> tuple[float, bool]:
 def transition_matrix(lc_from, lc_to, weights: ZonalWeights, nodata: float | None = None) -> pd.DataFrame:
     """Area of every class transition in every unit, km² (METHODS §6).
 
+    One streamed pass over both rasters, block by block as the zonal
+    engine's reduction of one band (:func:`ecozone.zonal.zonal_reduce`):
+    every block streams its rows' coverage entries once through one compiled
+    kernel that looks the two codes up in per-block tables and adds c·A (m²)
+    to a dense (unit, class_from, class_to) accumulator of the block; the
+    blocks' non-zero entries are summed at the end. Memory: a few blocks and
+    their accumulators, and the output.
+
     Parameters
     ----------
     lc_from, lc_to:
         Land-cover class codes of the two years (numpy, dask or
         :class:`xarray.DataArray`, 2-D, on ``weights.grid``): whole numbers
-        0…65535; NaN is no data.
+        0…65535 (any dtype; uint8 and uint16 are read as they are); NaN is
+        no data. Dask input is computed chunk by chunk with the current
+        scheduler (``lc_to`` rechunked to ``lc_from``'s chunks).
     weights:
         Coverage of the units over the grid
         (:func:`ecozone.zonal.zonal_weights`, usually of the finest units).
@@ -280,14 +439,15 @@ def transition_matrix(lc_from, lc_to, weights: ZonalWeights, nodata: float | Non
     pandas.DataFrame
         :data:`TRANSITION_COLUMNS`: ``unit_id`` (str), ``class_from`` and
         ``class_to`` (int64 codes of the rasters), ``area_km2`` (km², > 0;
-        Σ c·A over the unit's cells of that pair, true cell areas). Rows
-        sorted by unit (the weights' order), class_from, class_to.
+        Σ c·A over the unit's cells of that pair, c the coverage fraction,
+        A the true cell area). Rows sorted by unit (the weights' order),
+        class_from, class_to.
 
     Raises
     ------
     InputError
-        Rasters not of the grid's shape, or a code that is not a whole
-        number in 0…65535.
+        Rasters not of the grid's shape, or a code of a covered cell that is
+        not a whole number in 0…65535.
     """
     import dask
     import dask.array as da
@@ -302,37 +462,40 @@ def transition_matrix(lc_from, lc_to, weights: ZonalWeights, nodata: float | Non
                 fix="align both land-cover rasters to the reference grid (ecozone.inputs.rasters does this)",
             )
     nods = (_nodata_pair(_nodata_of(lc_from, nodata), a.dtype), _nodata_pair(_nodata_of(lc_to, nodata), b.dtype))
+    row_area = np.ascontiguousarray(grid.row_cell_area_m2, dtype=np.float64)
+    wargs = (weights.cell, weights.unit_index, weights.coverage, row_area, weights.row_ptr)
+    nu, width = weights.n_units, grid.width
     if isinstance(a, da.Array) or isinstance(b, da.Array):
         a = a if isinstance(a, da.Array) else da.from_array(np.asarray(a), chunks=b.chunks)
         b = b.rechunk(a.chunks) if isinstance(b, da.Array) else da.from_array(np.asarray(b), chunks=a.chunks)
         oy = np.concatenate([[0], np.cumsum(a.chunks[0])])
         ox = np.concatenate([[0], np.cumsum(a.chunks[1])])
         ba, bb = a.to_delayed(), b.to_delayed()
-
-        def block(x, y, r0, c0):  # weights by closure: dask does not traverse or hash them
-            return _reduce_block(x, y, r0, c0, weights, nods)
-
+        # the weights are one task of the graph (as in zonal_reduce): sent once to a distributed worker
+        wtask = dask.delayed(wargs, name=f"ecozone-landuse-weights-{weights.key}", traverse=False)
+        block = dask.delayed(_transition_block, pure=True)
         tasks = [
-            dask.delayed(block, pure=False)(ba[i, j], bb[i, j], int(oy[i]), int(ox[j]))
+            block(ba[i, j], bb[i, j], int(oy[i]), int(ox[j]), wtask, width, nu, nods)
             for i in range(len(a.chunks[0]))
             for j in range(len(a.chunks[1]))
         ]
         parts = list(dask.compute(*tasks))
-    else:
-        parts = [_reduce_block(a, b, 0, 0, weights, nods)]
-    keys = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-    areas = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
-    uk, inv = np.unique(keys, return_inverse=True)
-    area = np.bincount(inv, areas, minlength=len(uk)).astype(np.float64, copy=False)
-    unit = uk >> 32
-    pair = uk & 0xFFFFFFFF
-    keep = area > 0
+    else:  # numpy: stripes of rows, on threads (the kernel releases the GIL)
+        a, b = np.asarray(a), np.asarray(b)
+        step = _STRIPE
+        edges = list(range(0, grid.height, step)) or [0]
+        with ThreadPoolExecutor(max(1, min(len(edges), os.cpu_count() or 1))) as pool:
+            parts = list(pool.map(lambda r0: _transition_block(a[r0:r0 + step], b[r0:r0 + step], r0, 0, wargs,
+                                                               width, nu, nods), edges))
+    keys, area = _merge(parts, nu)
+    unit = keys >> 32
     out = pd.DataFrame(
         {
-            "unit_id": np.asarray(weights.unit_ids, dtype=object)[unit[keep]].astype(str),
-            "class_from": (pair[keep] >> _SHIFT).astype(np.int64),
-            "class_to": (pair[keep] & _MAX_CODE).astype(np.int64),
-            "area_km2": area[keep] / 1e6,
+            # ids taken from a string array of the units (not one Python str per row)
+            "unit_id": pd.Series(np.asarray(weights.unit_ids, dtype=object).astype(str)).array.take(unit),
+            "class_from": ((keys >> _SHIFT) & _MAX_CODE).astype(np.int64),
+            "class_to": (keys & _MAX_CODE).astype(np.int64),
+            "area_km2": area / 1e6,
         }
     )
     return out.reset_index(drop=True)
