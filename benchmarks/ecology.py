@@ -28,6 +28,28 @@ Options: ``--sizes`` (cells per side), ``--window`` / ``--halo`` (cells),
 run on each corridor, Pinchpoint Mapper style — the whole-window
 Circuitscape mode is the default of the analysis but costs minutes per pair
 at millions of cells), ``--workdir`` (keep the rasters), ``--json``.
+
+``--goals`` instead times the cost-distance goals of issue 10 in one process,
+ours against scikit-image's ``MCP_Geometric`` (the reference), on a random
+``--goal-size``² grid (default 4,000²: resistance uniform in [1, 100], 5 %
+NaN barriers, 30 m cells, 8 neighbours, seed ``--goal-seed``):
+
+1. one source (a 5 × 5 patch): ``ecozone.ecology.cost.cost_distance`` vs
+   ``MCP_Geometric(...).find_costs`` — wall, CPU, ratio, largest relative
+   difference of the CWD; goal ≥ 2× with ≤ 1e-9 relative difference;
+2. the corridors of 20 sources (5 × 5 patches): ``ecozone.ecology.corridors``
+   (per-source searches on ``--workers`` threads, LCDs, least-cost paths,
+   NLCC mosaic) vs ``MCP_Geometric`` once per source with the same LCD, path
+   and numpy mosaic (Linkage Mapper's way) on the same adjacent pairs (found
+   once beforehand; the allocation run of each is timed on its own) — goal
+   ≥ 2×, without a cutoff (the default); a run with a cutoff (``--goal-cutoff``,
+   resistance × m, default a tenth of the median LCD) shows the early stop.
+
+The Numba kernels are compiled or loaded from their cache first (timed
+apart); CPU time is the process's (all threads). ::
+
+    .venv/bin/python benchmarks/ecology.py --goals                      # 4,000² (~5 min on 2 cores)
+    .venv/bin/python benchmarks/ecology.py --goals --goal-size 1000     # quick
 """
 
 from __future__ import annotations
@@ -138,6 +160,189 @@ def run(size: int, args, work: Path) -> dict:
             "steps": steps}
 
 
+# ---------------------------------------------------------------------------
+# --goals: cost distance and corridors against MCP_Geometric (issue 10)
+
+
+def _timed(f, *a, **k):
+    """(result, wall s, CPU s of the process — every thread)."""
+    t, c = time.perf_counter(), time.process_time()
+    out = f(*a, **k)
+    return out, time.perf_counter() - t, time.process_time() - c
+
+
+def goal_grid(size: int, seed: int, n_sources: int = 20, patch: int = 5):
+    """Random resistance (uniform 1–100, 5 % NaN) and ``n_sources`` square patches apart."""
+    rng = np.random.default_rng(seed)
+    r = rng.uniform(1.0, 100.0, (size, size))
+    r[rng.random((size, size)) < 0.05] = np.nan
+    lab = np.zeros((size, size), np.int64)
+    centres: list[tuple[int, int]] = []
+    gap = size / (2 * np.sqrt(n_sources))
+    while len(centres) < n_sources:
+        y, x = (int(v) for v in rng.integers(patch, size - 2 * patch, 2))
+        if all(np.hypot(y - a, x - b) > gap for a, b in centres):
+            centres.append((y, x))
+    for k, (y, x) in enumerate(centres, start=1):
+        lab[y : y + patch, x : x + patch] = k
+        r[y : y + patch, x : x + patch] = rng.uniform(1.0, 10.0, (patch, patch))  # habitat: passable
+    return r, lab
+
+
+def _mcp_run(cost: np.ndarray, mask: np.ndarray, cs: float):
+    """MCP_Geometric from the cells of mask: (cwd, traceback, MCP offsets)."""
+    from skimage.graph import MCP_Geometric
+
+    m = MCP_Geometric(cost, fully_connected=True, sampling=(cs, cs))
+    cwd, tb = m.find_costs(np.argwhere(mask))
+    return np.asarray(cwd), np.asarray(tb), np.asarray(m.offsets, dtype=np.int64)
+
+
+def corridors_mcp(r: np.ndarray, lab: np.ndarray, cs: float, plist):
+    """The corridors the Linkage Mapper way: MCP_Geometric once per source, numpy mosaic.
+
+    Same pairs, same LCD (CWD_a's minimum over b's cells), path from MCP's
+    traceback, NLCC = min over pairs of max(CWD_a + CWD_b − LCD, 0); runs in
+    ecozone's order, each pair as soon as both runs are there, a run dropped
+    after its last pair (the same memory pattern as ecozone's).
+    """
+    from collections import Counter
+
+    cost = np.where(np.isnan(r), np.inf, r)
+    passable = np.isfinite(cost)
+    from ecozone.ecology.cost import _pair_schedule  # the order of the runs only (memory)
+
+    need = Counter(s for p in plist for s in p)
+    runs: dict[int, tuple] = {}
+    nlcc = np.full(r.shape, np.inf)
+    lcds, paths = {}, {}
+    for s, ready in _pair_schedule(plist):
+        runs[s] = _mcp_run(cost, (lab == s) & passable, cs)
+        for a, b in ready:
+            cwd_a, tb_a, off = runs[a]
+            cwd_b = runs[b][0]
+            vals = np.where(lab == b, cwd_a, np.inf)
+            end = int(np.argmin(vals))
+            lcd = float(vals.ravel()[end])
+            lcds[(a, b)] = lcd
+            if np.isfinite(lcd):
+                y, x = np.unravel_index(end, r.shape)
+                cells = [(int(y), int(x))]
+                while tb_a[y, x] >= 0:
+                    dy, dx = off[tb_a[y, x]]
+                    y, x = y - dy, x - dx
+                    cells.append((int(y), int(x)))
+                paths[(a, b)] = np.array(cells[::-1])
+                with np.errstate(invalid="ignore"):
+                    pair = np.maximum(cwd_a + cwd_b - lcd, 0.0)
+                np.fmin(nlcc, pair, out=nlcc)
+            for x in (a, b):
+                need[x] -= 1
+                if need[x] == 0:
+                    del runs[x]
+    return lcds, nlcc, paths
+
+
+def _rel_diff(ours: np.ndarray, ref: np.ndarray) -> tuple[float, bool]:
+    """Largest relative difference over the cells finite in both; same inf pattern?"""
+    ours, ref = np.asarray(ours, dtype=np.float64), np.asarray(ref, dtype=np.float64)
+    same = bool(np.array_equal(np.isfinite(ours), np.isfinite(ref)))
+    f = np.isfinite(ours) & np.isfinite(ref)
+    if not f.any():
+        return 0.0, same
+    d = np.abs(ours[f] - ref[f]) / np.maximum(np.abs(ref[f]), np.finfo(float).tiny)
+    return float(d.max()), same
+
+
+def goals(args) -> dict:
+    from ecozone.ecology.corridors import corridors
+    from ecozone.ecology.cost import adjacent_pairs, cost_allocation, cost_distance
+
+    size, cs = args.goal_size, 30.0
+    out: dict = {"size": size, "cells": size * size, "workers": args.workers}
+    # Numba: compile, or load from the cache, before timing
+    tr, tl = goal_grid(64, 0, n_sources=3, patch=2)
+    _, w, c = _timed(lambda: (cost_distance(tr, tl == 1, cs), corridors(tr, tl, cs, cutoff=1e4)))
+    out["numba_load_s"] = round(w, 2)
+    print(f"numba kernels compiled / loaded from cache: {w:.2f} s wall ({c:.2f} s CPU)")
+
+    (r, lab), w, _ = _timed(goal_grid, size, args.goal_seed)
+    print(f"grid {size:,}² ({size * size / 1e6:.1f} M cells, {np.isnan(r).mean():.1%} NaN), "
+          f"20 sources of 5 × 5 cells, 30 m, 8 neighbours (made in {w:.1f} s)")
+    cost = np.where(np.isnan(r), np.inf, r)
+
+    # goal 1: one source
+    src = lab == 1
+    ours, w1, c1 = _timed(cost_distance, r, src, cs)
+    from skimage.graph import MCP_Geometric
+
+    m, wi, _ = _timed(MCP_Geometric, cost, fully_connected=True, sampling=(cs, cs))
+    (ref, _), w2, c2 = _timed(m.find_costs, np.argwhere(src))
+    del m
+    ref = np.where(np.isfinite(ref), ref, np.inf)
+    diff, same = _rel_diff(ours, ref)
+    exact = float(np.mean(ours[np.isfinite(ref)] == ref[np.isfinite(ref)]))
+    del ours, ref
+    g1 = w2 / w1
+    out["one_source"] = {"ours_wall_s": round(w1, 2), "ours_cpu_s": round(c1, 2),
+                         "mcp_find_costs_wall_s": round(w2, 2), "mcp_find_costs_cpu_s": round(c2, 2),
+                         "mcp_init_wall_s": round(wi, 2), "ratio": round(g1, 2),
+                         "max_rel_diff": diff, "same_unreached": same, "bitwise_equal_share": exact}
+    print(f"1 source : ours {w1:6.2f} s wall / {c1:6.2f} s CPU | MCP_Geometric.find_costs {w2:6.2f} s wall / "
+          f"{c2:6.2f} s CPU (+ {wi:.2f} s to build it) | ratio {g1:.1f}x | max rel. diff {diff:.1e}, "
+          f"same unreached cells: {same}, bitwise equal: {exact:.1%}")
+
+    # adjacent pairs (each side's allocation run timed on its own)
+    (_, alloc), wa, ca = _timed(cost_allocation, r, lab, cs)
+    plist = [tuple(int(v) for v in p) for p in adjacent_pairs(alloc, 8).to_numpy()]
+    del alloc
+    _, wm, _ = _timed(_mcp_run, cost, lab > 0, cs)
+    print(f"allocation (adjacent pairs: {len(plist)} among 20 sources): ours {wa:.2f} s wall / {ca:.2f} s CPU "
+          f"| MCP_Geometric multi-source find_costs alone {wm:.2f} s")
+
+    # goal 2: the corridors of 20 sources
+    res, w3, c3 = _timed(corridors, r, lab, cs, pairs=plist, workers=args.workers)
+    rss_ours = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    (lcds, nlcc_ref, paths_ref), w4, c4 = _timed(corridors_mcp, r, lab, cs, plist)
+    t = res.table.set_index(["source_a", "source_b"])
+    lcd_diff = max(abs(t.loc[p, "lcd"] - v) / v if np.isfinite(v) else float(np.isfinite(t.loc[p, "lcd"]))
+                   for p, v in lcds.items())
+    nlcc_diff, same_n = _rel_diff(res.nlcc, nlcc_ref)
+    same_paths = sum(np.array_equal(res.paths[p], paths_ref[p]) for p in paths_ref)
+    g2 = w4 / w3
+    out["corridors"] = {"pairs": len(plist), "ours_wall_s": round(w3, 2), "ours_cpu_s": round(c3, 2),
+                        "mcp_wall_s": round(w4, 2), "mcp_cpu_s": round(c4, 2), "ratio": round(g2, 2),
+                        "lcd_max_rel_diff": lcd_diff, "nlcc_max_rel_diff": nlcc_diff,
+                        "nlcc_same_inf": same_n, "paths_identical": f"{same_paths}/{len(paths_ref)}"}
+    print(f"corridors: ours {w3:6.2f} s wall / {c3:6.2f} s CPU ({args.workers or 'all'} workers) | MCP once per "
+          f"source {w4:6.2f} s wall / {c4:6.2f} s CPU | ratio {g2:.1f}x | LCD max rel. diff {lcd_diff:.1e}, "
+          f"NLCC {nlcc_diff:.1e} (same inf: {same_n}); paths identical {same_paths}/{len(paths_ref)} "
+          "(others: equal-cost ties broken differently)")
+    median_lcd = float(np.median(res.table["lcd"][np.isfinite(res.table["lcd"])]))
+    del res
+    if args.goal_cutoff is None or args.goal_cutoff >= 0:
+        cut = 0.1 * median_lcd if args.goal_cutoff is None else float(args.goal_cutoff)
+        res, w5, c5 = _timed(corridors, r, lab, cs, pairs=plist, cutoff=cut, workers=args.workers)
+        ref_cut = np.where(nlcc_ref > cut, np.inf, nlcc_ref)
+        d5, same5 = _rel_diff(res.nlcc, ref_cut)
+        out["corridors_cutoff"] = {"cutoff": cut, "ours_wall_s": round(w5, 2), "ours_cpu_s": round(c5, 2),
+                                   "ratio": round(w4 / w5, 2), "nlcc_max_rel_diff": d5, "nlcc_same_inf": same5,
+                                   "corridor_cells": int(np.isfinite(res.nlcc).sum())}
+        print(f"  with cutoff {cut:,.0f}: ours {w5:6.2f} s wall / {c5:6.2f} s CPU (early stop) | ratio "
+              f"{w4 / w5:.1f}x | NLCC max rel. diff {d5:.1e} (same inf: {same5}), "
+              f"{np.isfinite(res.nlcc).mean():.1%} of cells in a corridor")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = round(rss)
+    out["peak_rss_after_our_corridors_mb"] = round(rss_ours)
+    ok1 = g1 >= 2 and diff <= 1e-9 and same
+    ok2 = g2 >= 2 and nlcc_diff <= 1e-9 and lcd_diff <= 1e-9 and same_n
+    out["goals_met"] = {"one_source": ok1, "corridors": ok2}
+    print(f"goal 1 (cost distance ≥ 2x MCP_Geometric, ≤ 1e-9 rel. diff): {'met' if ok1 else 'NOT met'} ({g1:.1f}x)")
+    print(f"goal 2 (corridors of 20 sources ≥ 2x MCP once per source): {'met' if ok2 else 'NOT met'} ({g2:.1f}x)")
+    print(f"peak RSS {rss:,.0f} MB (up to the end of our corridors: {rss_ours:,.0f} MB)")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[2500, 5000])
@@ -147,7 +352,20 @@ def main() -> None:
     ap.add_argument("--cutoff", type=float, default=20000.0, help="corridor_cutoff, resistance x m")
     ap.add_argument("--workdir", help="keep the studies here (default: a temporary folder, deleted)")
     ap.add_argument("--json", help="write the results to this file")
+    ap.add_argument("--goals", action="store_true",
+                    help="time cost distance and corridors against MCP_Geometric (issue 10) instead")
+    ap.add_argument("--goal-size", type=int, default=4000, help="--goals: cells per side")
+    ap.add_argument("--goal-seed", type=int, default=10)
+    ap.add_argument("--goal-cutoff", type=float, default=None,
+                    help="--goals: also time the corridors with this cutoff (resistance x m; default a tenth "
+                         "of the median LCD; < 0: skip)")
+    ap.add_argument("--workers", type=int, default=None, help="--goals: threads of the corridor searches")
     args = ap.parse_args()
+    if args.goals:
+        res = goals(args)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"args": vars(args), "goals": res}, indent=2), encoding="utf-8")
+        return
     tmp = None
     if args.workdir:
         work = Path(args.workdir)

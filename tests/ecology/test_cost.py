@@ -272,3 +272,247 @@ def test_corridors_pairs_and_errors():
         corridors(r, lab, 1.0, pairs=[(1, 7)])
     with pytest.raises(ParameterError, match="cutoff"):
         corridors(r, lab, 1.0, cutoff=-1)
+
+
+# ---------------------------------------------------------------------------
+# against scikit-image's MCP_Geometric (the reference the product used to call)
+
+
+def _mcp_ref(r, mask, cs, connect):
+    """CWD and traceback by MCP_Geometric (NaN → inf; unreached → inf)."""
+    from skimage.graph import MCP_Geometric
+
+    m = MCP_Geometric(np.where(np.isnan(r), np.inf, r), fully_connected=connect == 8,
+                      sampling=(cs, cs))
+    cwd, tb = m.find_costs(np.argwhere(mask & np.isfinite(r)))
+    cwd = np.array(cwd, dtype=np.float64)
+    cwd[~np.isfinite(cwd)] = np.inf
+    return cwd
+
+
+def _assert_same_cwd(got, want, rtol=1e-9):
+    assert np.array_equal(np.isinf(got), np.isinf(want))
+    fin = np.isfinite(want)
+    np.testing.assert_allclose(got[fin], want[fin], rtol=rtol, atol=0)
+
+
+def _random_case(seed, rows, cols, barrier_share=0.15, n_sources=3, spread=(1.0, 100.0)):
+    rng = np.random.default_rng(seed)
+    r = rng.uniform(*spread, (rows, cols))
+    cut = rng.random((rows, cols)) < barrier_share
+    r[cut] = np.where(rng.random(cut.sum()) < 0.5, np.nan, np.inf)
+    labels = np.zeros((rows, cols), dtype=np.int64)
+    for k in range(1, n_sources + 1):
+        labels[rng.integers(rows), rng.integers(cols)] = k
+    labels[~np.isfinite(r)] = 0
+    return r, labels
+
+
+@pytest.mark.parametrize("connect", [4, 8])
+@pytest.mark.parametrize(
+    "shape", [(1, 1), (1, 37), (41, 1), (2, 2), (23, 57), (64, 31), (120, 120)]
+)
+def test_equals_mcp_geometric_on_random_grids(shape, connect):
+    for seed in range(4):
+        r, labels = _random_case(seed, *shape, barrier_share=(0.0, 0.1, 0.3, 0.5)[seed])
+        src = labels > 0
+        if not src.any():
+            continue
+        for cs in (1.0, 30.0):
+            got = cost_distance(r, src, cs, connect)
+            want = _mcp_ref(r, src, cs, connect)
+            _assert_same_cwd(got, want)
+            # bitwise, in fact, where the search keeps MCP's paths
+            assert np.mean(got[np.isfinite(want)] == want[np.isfinite(want)]) > 0.99
+
+
+def test_equals_mcp_with_walls_and_unreachable_pockets():
+    r = np.full((30, 40), 5.0)
+    r[:, 20] = np.nan  # a wall: the right half is unreachable
+    r[10:15, 5:10] = np.inf  # a block of +inf inside
+    r[12, 7] = 1.0  # an enclosed passable cell: unreachable
+    src = np.zeros(r.shape, bool)
+    src[0, 0] = src[29, 3] = True
+    for connect in (4, 8):
+        got = cost_distance(r, src, 25.0, connect)
+        _assert_same_cwd(got, _mcp_ref(r, src, 25.0, connect))
+        assert np.isinf(got[:, 20:]).all() and np.isinf(got[12, 7])
+
+
+def test_equals_mcp_when_resistances_span_many_orders():
+    # steps costlier than the bucket ring (resistances over 1e-3 … 1e7) go through the
+    # overflow heap; values stay MCP's
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        r = 10.0 ** rng.uniform(-3, 7, (60, 70))
+        r[rng.random(r.shape) < 0.1] = np.nan
+        src = np.zeros(r.shape, bool)
+        src[rng.integers(60), rng.integers(70)] = True
+        r[src] = 1.0
+        for connect in (4, 8):
+            _assert_same_cwd(cost_distance(r, src, 10.0, connect), _mcp_ref(r, src, 10.0, connect))
+
+
+def test_integer_resistance_table_values_bitwise():
+    # class resistances (1 … 500) as the ecology analysis builds them
+    rng = np.random.default_rng(3)
+    r = rng.choice([1.0, 10.0, 20.0, 50.0, 200.0, 500.0], (150, 90))
+    src = np.zeros(r.shape, bool)
+    src[70:73, 40:44] = True
+    got = cost_distance(r, src, 30.0)
+    want = _mcp_ref(r, src, 30.0, 8)
+    _assert_same_cwd(got, want)
+
+
+def _step_costs(r, cs, connect):
+    """(from, to, cost) of every move between passable cells, flat indices."""
+    rows, cols = r.shape
+    moves = [(0, 1), (1, 0), (0, -1), (-1, 0)]
+    if connect == 8:
+        moves += [(1, 1), (1, -1), (-1, 1), (-1, -1)]
+    out = []
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    for dy, dx in moves:
+        y2, x2 = yy + dy, xx + dx
+        ok = (y2 >= 0) & (y2 < rows) & (x2 >= 0) & (x2 < cols)
+        y1, x1, y2, x2 = yy[ok], xx[ok], y2[ok], x2[ok]
+        ok2 = np.isfinite(r[y1, x1]) & np.isfinite(r[y2, x2])
+        y1, x1, y2, x2 = y1[ok2], x1[ok2], y2[ok2], x2[ok2]
+        length = cs * (S2 if dy and dx else 1.0)
+        out.append((y1 * cols + x1, y2 * cols + x2, length * (r[y1, x1] + r[y2, x2]) / 2))
+    return out
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(rasters(), st.sampled_from([4, 8]), st.sampled_from([1.0, 30.0]))
+def test_properties_zero_on_sources_bellman_and_mcp(data, connect, cs):
+    r, labels = data
+    src = labels > 0
+    if not src.any():
+        return
+    cwd = cost_distance(r, src, cs, connect)
+    assert np.all(cwd[src] == 0.0)
+    assert np.all(cwd[~src & np.isfinite(cwd)] > 0)
+    assert np.all(np.isinf(cwd[~np.isfinite(r)]))
+    flat = cwd.ravel()
+    for u, v, w in _step_costs(r, cs, connect):
+        # Bellman: no step improves a cell; a reached cell's neighbour is reached
+        assert np.all(flat[v] <= flat[u] + w * (1 + 1e-12))
+        assert np.array_equal(np.isfinite(flat[u]), np.isfinite(flat[v]))
+    _assert_same_cwd(cwd, _mcp_ref(r, src, cs, connect))
+
+
+@settings(max_examples=40, deadline=None)
+@given(rasters(), st.sampled_from([4, 8]))
+def test_traceback_paths_cost_what_the_cwd_says(data, connect):
+    from ecozone.ecology.cost import _mcp, _predecessors, _trace
+
+    r, labels = data
+    src = labels > 0
+    if not src.any():
+        return
+    cwd, tb, flat_off = _mcp(r, np.argwhere(src), 7.0, connect)
+    assert set(np.unique(tb)) <= set(range(-2, connect))
+    assert np.array_equal(tb == -1, src)  # roots: the source cells
+    assert np.array_equal(tb == -2, np.isinf(cwd))  # unreached
+    pred = _predecessors(tb, flat_off)
+    for end in np.flatnonzero(np.isfinite(cwd)):
+        c = _trace(pred, int(end), r.shape)
+        assert src[tuple(c[0])]
+        steps = np.abs(np.diff(c, axis=0))
+        assert len(c) == 1 or steps.max() == 1
+        lengths = 7.0 * np.where(steps.sum(axis=1) == 2, S2, 1.0)
+        cost = np.sum(lengths * (r[c[:-1, 0], c[:-1, 1]] + r[c[1:, 0], c[1:, 1]]) / 2)
+        assert cost == pytest.approx(cwd.ravel()[end], rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rasters(), st.sampled_from([4, 8]))
+def test_allocation_is_the_per_source_minimum(data, connect):
+    r, labels = data
+    ids = np.unique(labels[labels > 0])
+    if ids.size == 0:
+        return
+    cwd, alloc = cost_allocation(r, labels, 30.0, connect)
+    per = np.stack([_mcp_ref(r, labels == s, 30.0, connect) for s in ids])
+    _assert_same_cwd(cwd, per.min(axis=0))
+    assert np.array_equal(alloc > 0, np.isfinite(cwd))
+    assert set(np.unique(alloc)) <= set(ids) | {0}
+    for k, s in enumerate(ids):
+        own = alloc == s
+        # the allocated source reaches the cell at the overall minimum …
+        np.testing.assert_allclose(per[k][own], cwd[own], rtol=1e-12)
+        # … and its own cells are its own
+        assert np.all(alloc[labels == s] == s)
+
+
+def test_least_cost_path_ends_at_the_cwd_minimum_on_a_larger_grid():
+    r, labels = _random_case(11, 80, 90, barrier_share=0.1, n_sources=2)
+    labels[:] = 0
+    labels[5:8, 5:8] = 1
+    labels[70:75, 80:84] = 2
+    r[labels > 0] = 1.0
+    lcp = least_cost_path(r, labels == 1, labels == 2, 30.0)
+    cwd_a = _mcp_ref(r, labels == 1, 30.0, 8)
+    assert lcp.lcd == pytest.approx(cwd_a[labels == 2].min(), rel=1e-12)
+    assert cwd_a[tuple(lcp.cells[-1])] == pytest.approx(lcp.lcd, rel=1e-12)
+    c = lcp.cells
+    steps = np.abs(np.diff(c, axis=0))
+    lengths = 30.0 * np.where(steps.sum(axis=1) == 2, S2, 1.0)
+    cost = np.sum(lengths * (r[c[:-1, 0], c[:-1, 1]] + r[c[1:, 0], c[1:, 1]]) / 2)
+    assert cost == pytest.approx(lcp.lcd, rel=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# per-source runs: threads and the early stop
+
+
+def test_early_stop_leaves_out_only_cells_beyond_the_partners_plus_extra():
+    from ecozone.ecology.cost import _Grid, _source_cells, _SourceRuns
+
+    r, _ = _random_case(5, 70, 80, barrier_share=0.05)
+    lab = np.zeros(r.shape, np.int64)
+    lab[10:13, 10:13] = 1
+    lab[40:43, 30:33] = 2
+    lab[60:63, 70:73] = 3
+    r[lab > 0] = 2.0
+    grid = _Grid(r, 30.0, 8)
+    cells = _source_cells(lab, r, [1, 2, 3])
+    full = {s: _mcp_ref(r, lab == s, 30.0, 8) for s in (1, 2, 3)}
+    extra = 3000.0
+    with _SourceRuns(grid, cells, [1, 2, 3], partners={1: [2], 2: [1, 3], 3: [2]},
+                     extra=extra, workers=2) as pool:
+        got = {s: pool.take(s)[0] for s in (1, 2, 3)}
+    lcd = {(1, 2): full[1][lab == 2].min(), (2, 3): full[2][lab == 3].min()}
+    limits = {1: lcd[(1, 2)] + extra, 2: max(lcd.values()) + extra, 3: lcd[(2, 3)] + extra}
+    for s in (1, 2, 3):
+        kept = np.isfinite(got[s])
+        np.testing.assert_array_equal(got[s][kept], full[s][kept])  # settled cells are exact
+        assert np.all(kept[full[s] <= limits[s]])  # everything within the limit is kept
+        assert not kept[np.isfinite(full[s])].all()  # and the search did stop early
+
+
+@pytest.mark.parametrize("connect", [4, 8])
+def test_corridors_with_a_cutoff_equal_the_full_run_truncated(connect):
+    for seed in range(3):
+        r, lab = _random_case(seed, 60, 75, barrier_share=0.1, n_sources=6)
+        full = corridors(r, lab, 30.0, connect=connect)
+        for cut in (0.0, 2000.0, 20000.0):
+            res = corridors(r, lab, 30.0, connect=connect, cutoff=cut)
+            want = np.where(full.nlcc > cut, np.inf, full.nlcc)
+            np.testing.assert_array_equal(res.nlcc, want)
+            pd_cols = ["source_a", "source_b", "lcd", "length_m"]
+            assert res.table[pd_cols].equals(full.table[pd_cols])
+            assert res.paths.keys() == full.paths.keys()
+            for p in full.paths:
+                np.testing.assert_array_equal(res.paths[p], full.paths[p])
+
+
+def test_corridors_one_worker_equals_two():
+    r, lab = _random_case(9, 50, 50, barrier_share=0.1, n_sources=5)
+    one = corridors(r, lab, 30.0, workers=1)
+    two = corridors(r, lab, 30.0, workers=2)
+    np.testing.assert_array_equal(one.nlcc, two.nlcc)
+    assert one.table.equals(two.table)
+    with pytest.raises(ParameterError, match="workers"):
+        corridors(r, lab, 30.0, workers=0)

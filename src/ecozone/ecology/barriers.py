@@ -14,6 +14,11 @@ and the barrier score is the maximum of IS_r over the radii (and over the
 pairs). Scores are dimensionless (resistance × metres saved per metre
 restored).
 
+The per-source cost distances run on worker threads, in the order and with
+the memory bound of :func:`ecozone.ecology.corridors.corridors`; the search
+from a source stops at the largest LCD of its pairs × (1 + 1e-9), since a
+score is > 0 only where m_a < LCD (the scores are those of full searches).
+
 Break points are where a least-cost path crosses a barrier line (roads,
 railways, built-up cells).
 
@@ -33,14 +38,16 @@ import pandas as pd
 from scipy import ndimage
 
 from ecozone.ecology.cost import (
+    _allocation,
     _cellsize,
     _connect,
+    _Grid,
     _labels,
-    _mcp,
+    _pair_schedule,
     _resistance,
-    _start_cells,
+    _source_cells,
+    _SourceRuns,
     adjacent_pairs,
-    cost_allocation,
 )
 from ecozone.errors import InputError, ParameterError
 
@@ -146,6 +153,7 @@ def barrier_scores(
     radii_cells=(1, 3, 5),
     connect: int = 8,
     pairs=None,
+    workers: int | None = None,
 ) -> np.ndarray:
     """Barrier Mapper scores mosaicked by the maximum over adjacent source pairs.
 
@@ -164,6 +172,9 @@ def barrier_scores(
     pairs : DataFrame (``source_a, source_b``) or iterable of (a, b), optional
         Pairs to score; default the adjacent pairs
         (:func:`ecozone.ecology.cost.adjacent_pairs`).
+    workers : int, optional
+        Threads running the per-source cost-distance searches at once
+        (default: the cores available to the process).
 
     Returns
     -------
@@ -175,26 +186,42 @@ def barrier_scores(
     cs = _cellsize(cellsize)
     connect = _connect(connect)
     radii = _radii(radii_cells)
+    grid = _Grid(r, cs, connect)
     if pairs is None:
-        _, alloc = cost_allocation(r, lab, cs, connect)
+        _, alloc = _allocation(grid, r, lab)
         pairs = adjacent_pairs(alloc, connect)
+        del alloc
     if isinstance(pairs, pd.DataFrame):
         pairs = pairs[["source_a", "source_b"]].to_numpy()
     plist = sorted({(min(int(a), int(b)), max(int(a), int(b))) for a, b in pairs})
     score = np.zeros(r.shape)
-    cwd: dict[int, np.ndarray] = {}
+    if not plist:
+        return score
+    cells = _source_cells(lab, r, {s for p in plist for s in p})
     need = Counter(s for p in plist for s in p)
+    partners: dict[int, list[int]] = {}
     for a, b in plist:
-        for s in (a, b):
-            if s not in cwd:
-                cwd[s] = _mcp(r, _start_cells(lab == s, r, f"source {s}"), cs, connect)[0]
-        lcd = float(np.min(np.where(lab == b, cwd[a], np.inf)))
-        if np.isfinite(lcd):
-            np.maximum(score, improvement_score(cwd[a], cwd[b], lcd, cs, radii), out=score)
-        for s in (a, b):
-            need[s] -= 1
-            if need[s] == 0:
-                del cwd[s]
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
+    schedule = _pair_schedule(plist)
+    cwd: dict[int, np.ndarray] = {}
+    # a score is > 0 only where m_a + m_b + 2r < LCD_ab, so only CWD_a below the
+    # largest LCD of a's pairs matters: a's search stops there (same scores)
+    with _SourceRuns(
+        grid, cells, [s for s, _ in schedule], partners=partners, extra=0.0, workers=workers
+    ) as pool:
+        for s, ready in schedule:
+            cwd[s] = pool.take(s)[0]
+            for a, b in ready:
+                lcd = float(np.min(cwd[a].ravel()[cells[b]]))
+                if np.isfinite(lcd):
+                    np.maximum(
+                        score, improvement_score(cwd[a], cwd[b], lcd, cs, radii), out=score
+                    )
+                for x in (a, b):
+                    need[x] -= 1
+                    if need[x] == 0:
+                        del cwd[x]
     return score
 
 

@@ -17,7 +17,14 @@ Linkage Mapper's rule; :func:`ecozone.ecology.cost.adjacent_pairs`):
   mean G are "important".
 
 CWD_a is computed with source a alone as the start (the other sources are
-ordinary cells), as in Linkage Mapper.
+ordinary cells), as in Linkage Mapper. The per-source searches run on worker
+threads, one source after another in reverse Cuthill–McKee order of the pair
+graph, each pair mosaicked as soon as both its CWDs are there and a CWD
+dropped after its last pair (memory: the CWDs waiting for a partner, few in
+that order, plus one search per worker). With a cutoff, the search
+from a stops once its cost passes (the largest LCD_ab of a's pairs + cutoff)
+× (1 + 1e-9): beyond it CWD_a + CWD_b − LCD_ab > cutoff for every pair of a,
+so NLCC, LCDs and paths are those of full searches.
 
 References
 ----------
@@ -37,15 +44,18 @@ import numpy as np
 import pandas as pd
 
 from ecozone.ecology.cost import (
+    _allocation,
     _cellsize,
     _connect,
+    _Grid,
     _labels,
-    _lcp_from,
-    _mcp,
+    _lcp_at,
+    _mosaic_min,
+    _pair_schedule,
     _resistance,
-    _start_cells,
+    _source_cells,
+    _SourceRuns,
     adjacent_pairs,
-    cost_allocation,
 )
 from ecozone.errors import InputError, ParameterError
 
@@ -155,6 +165,7 @@ def corridors(
     connect: int = 8,
     cutoff: float | None = None,
     pairs=None,
+    workers: int | None = None,
 ) -> Corridors:
     """Least-cost corridors, their lengths and gravity between adjacent sources.
 
@@ -173,6 +184,11 @@ def corridors(
         it are outside the corridors (``ecology.corridor_cutoff``).
     pairs : DataFrame or iterable of (a, b), optional
         Pairs to link instead of the adjacent ones.
+    workers : int, optional
+        Threads running the per-source cost-distance searches at once (default:
+        the cores available to the process). Each search holding its CWD
+        (8 bytes per cell) and traceback (1 byte per cell), memory grows by
+        about 9 bytes per cell for each worker.
 
     Returns
     -------
@@ -196,35 +212,53 @@ def corridors(
             where="source_labels",
             fix="label the sources 1, 2, …",
         )
+    grid = _Grid(r, cs, connect)
     if pairs is None:
-        _, alloc = cost_allocation(r, lab, cs, connect)
+        _, alloc = _allocation(grid, r, lab)
         plist = [tuple(int(v) for v in p) for p in adjacent_pairs(alloc, connect).to_numpy()]
+        del alloc
     else:
         plist = _pairs_from(pairs, ids)
 
+    cells = _source_cells(lab, r, {s for p in plist for s in p})
     need = Counter(s for p in plist for s in p)
+    partners: dict[int, list[int]] = {}
+    for a, b in plist:
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
+    schedule = _pair_schedule(plist)
     runs: dict[int, tuple] = {}
     nlcc = np.full(r.shape, np.inf)
+    found: dict[tuple[int, int], tuple] = {}
+    # with a cutoff, a cell whose CWD_a exceeds LCD_ab + cutoff for every partner b
+    # of a is outside all of a's corridors: a's search stops there (same result)
+    with _SourceRuns(
+        grid,
+        cells,
+        [s for s, _ in schedule],
+        partners=partners,
+        extra=None if cutoff is None else float(cutoff),
+        workers=workers,
+    ) as pool:
+        for s, ready in schedule:
+            runs[s] = pool.take(s)
+            for a, b in ready:
+                cwd_a, tb_a = runs[a]
+                cwd_b = runs[b][0]
+                lcp = _lcp_at(cwd_a, tb_a, grid.flat_off, cells[b], cs)
+                if np.isfinite(lcp.lcd):
+                    _mosaic_min(nlcc.ravel(), cwd_a.ravel(), cwd_b.ravel(), lcp.lcd)
+                found[(a, b)] = lcp
+                for x in (a, b):
+                    need[x] -= 1
+                    if need[x] == 0:
+                        del runs[x]
     rows, paths = [], {}
-    passable = np.isfinite(r)
     for a, b in plist:
-        for s in (a, b):
-            if s not in runs:
-                runs[s] = _mcp(r, _start_cells(lab == s, r, f"source {s}"), cs, connect)
-        cwd_a, tb_a, off = runs[a]
-        cwd_b = runs[b][0]
-        lcp = _lcp_from(cwd_a, tb_a, off, (lab == b) & passable, cs)
+        lcp = found[(a, b)]
         if np.isfinite(lcp.lcd):
-            with np.errstate(invalid="ignore"):
-                pair = np.maximum(cwd_a + cwd_b - lcp.lcd, 0.0)
-            np.fmin(nlcc, pair, out=nlcc)
             paths[(a, b)] = lcp.cells
         rows.append((a, b, lcp.lcd, lcp.length_m if np.isfinite(lcp.lcd) else np.inf))
-        for s in (a, b):
-            need[s] -= 1
-            if need[s] == 0:
-                del runs[s]
-    nlcc[~np.isfinite(nlcc)] = np.inf
     if cutoff is not None:
         nlcc[nlcc > float(cutoff)] = np.inf
 

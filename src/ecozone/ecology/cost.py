@@ -13,21 +13,41 @@ Barriers: a cell whose resistance is NaN or +inf is not entered (its CWD is
 two passable cells is allowed even when both cells beside it are barriers
 (as in ArcGIS and scikit-image).
 
+Implementation: Dijkstra's algorithm on the cell grid, compiled with Numba
+(no GIL held), with a bucket queue whose buckets are narrower than the
+cheapest step, so that it settles cells in an order Dijkstra allows without a
+heap (see :func:`_advance`). The step cost is the expression MCP_Geometric
+evaluates, so the CWD equals MCP_Geometric's (bitwise on the grids tested;
+sums along two different equal-cost paths could differ in the last bits,
+≤ 1e-9 relative is what the tests allow). Among paths of exactly equal cost
+the search may keep another one than MCP_Geometric: the least-cost path
+cells, and the allocation of a cell two sources reach at exactly the same
+cost, can differ from MCP's; costs do not. Per-source searches (corridors,
+Barrier Mapper) run on worker threads, and stop early where the cells
+beyond cannot change the result (:class:`_SourceRuns`).
+
 References
 ----------
 van der Walt et al. (2014), scikit-image: image processing in Python,
 PeerJ 2:e453 (``skimage.graph.MCP_Geometric``).
+Dial (1969), Algorithm 360: shortest-path forest with topological ordering,
+Communications of the ACM 12(11), 632–633 (the bucket queue); Cherkassky,
+Goldberg & Radzik (1996), Shortest paths algorithms: theory and experimental
+evaluation, Mathematical Programming 73, 129–174 (buckets no wider than the
+shortest arc).
 McRae & Kavanagh (2011), Linkage Mapper Connectivity Analysis Software
 (adjacency of cost-allocation zones).
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
-from skimage.graph import MCP_Geometric
+from numba import njit
 
 from ecozone.errors import InputError, ParameterError
 
@@ -129,19 +149,422 @@ def _labels(source_labels, r: np.ndarray, name: str = "source_labels") -> np.nda
 
 
 # ---------------------------------------------------------------------------
-# the MCP run
+# the search: Dijkstra on the cell grid (Numba)
+#
+# The grid is padded by one barrier cell (+inf) on every side, so a move never
+# needs a bounds check, and a step into a barrier costs inf and is never taken.
+# The step cost is computed exactly as in MCP_Geometric, (length × 0.5) ×
+# (r_from + r_to), and added to the cost of the cell it leaves.
+#
+# The priority queue is a bucket queue (Dial 1969) with buckets narrower than
+# the cheapest step of the grid (δ = 2 × half the shortest move × the smallest
+# resistance, less 1e-4): a step from a cell of bucket b always lands in a
+# bucket > b, so when bucket b comes up every cell in it already has its final
+# cost and the cells of one bucket can be settled in any order. That is still
+# Dijkstra's algorithm — every cell gets min over its neighbours of (their cost
+# + the step), the values MCP_Geometric computes — without the heap's log n and
+# branchy sifts. The buckets form a ring of W = 2^k ≤ 65,536 slots covering
+# the costs [cur δ, (cur + W) δ); a step costing more than W δ (resistances
+# spanning more than ~4.6e4 : 1) goes to an overflow binary heap and enters
+# the ring when the front comes near.
+
+# neighbour moves (row, col) in scikit-image's order (``make_offsets``): the
+# traceback codes mean what MCP_Geometric's do
+_MOVES = {
+    8: np.array(
+        [[-1, -1], [-1, 0], [-1, 1], [0, -1], [0, 1], [1, -1], [1, 0], [1, 1]], dtype=np.int64
+    ),
+    4: np.array([[-1, 0], [0, -1], [0, 1], [1, 0]], dtype=np.int64),
+}
+_ROOT = -1  # traceback code of a source cell
+_UNREACHED = -2  # traceback code of a cell no path reaches (as MCP)
+_SETTLED = 32  # added to a cell's traceback code while searching once its cost is final
+# relative slack of an early stop: far above the rounding of a path sum
+# (n steps × 2⁻⁵³), so a cell left out can never pass a cutoff in floating point
+_MARGIN = 1e-9
+_MAX_RING = 1 << 16  # bucket slots at most
+# state of a search between calls of _advance (int64 slots)
+_TOP, _FREE, _NFREE, _LIVE, _CUR, _HN, _NFOUND, _DONE = range(8)
+
+
+@njit(cache=True, nogil=True)
+def _advance(rp, offsets, half, delta, dist, tb, ids, want_ids, head, pcell, pnext, hk, hv,
+             st, marks, slot, lcd, found, extra, fs):
+    """Settle cells until the queue is empty, the early stop, or a store is full.
+
+    ``dist`` and ``tb`` are the padded cost and traceback codes (a settled
+    cell's code is raised by _SETTLED), ``head`` the first entry of each bucket
+    slot, the entries linked lists in ``pcell`` (cell) and ``pnext`` (next
+    entry; freed entries are chained from ``st[_FREE]``). Returns 0 when the
+    search is over, 1 when the entry pool or the overflow heap (``hk``, ``hv``)
+    must grow first. ``st`` holds the integer state, ``fs[0]`` the early-stop
+    limit.
+    """
+    nb = offsets.size
+    inv = 1.0 / delta
+    ring = head.size
+    mask = ring - 1
+    cap = pcell.size
+    hcap = hk.size
+    top = st[_TOP]
+    free = st[_FREE]
+    nfree = st[_NFREE]
+    live = st[_LIVE]
+    cur = st[_CUR]
+    hn = st[_HN]
+    nfound = st[_NFOUND]
+    npart = found.size if extra >= 0.0 else 0
+    limit = fs[0]
+    status = 0
+    while True:
+        # overflow entries whose bucket has come within the ring
+        while hn > 0 and np.int64(hk[0] * inv) < cur + ring:
+            if nfree == 0 and top == cap:
+                status = 1
+                break
+            v = hv[0]
+            b = max(np.int64(hk[0] * inv), cur)
+            hn -= 1  # pop the heap's root: sift the last entry down
+            if hn > 0:
+                lk = hk[hn]
+                lv = hv[hn]
+                i = 0
+                while True:
+                    c = 2 * i + 1
+                    if c >= hn:
+                        break
+                    if c + 1 < hn and hk[c + 1] < hk[c]:
+                        c += 1
+                    if hk[c] >= lk:
+                        break
+                    hk[i] = hk[c]
+                    hv[i] = hv[c]
+                    i = c
+                hk[i] = lk
+                hv[i] = lv
+            if nfree > 0:
+                f = free
+                free = pnext[f]
+                nfree -= 1
+            else:
+                f = top
+                top += 1
+            pcell[f] = v
+            pnext[f] = head[b & mask]
+            head[b & mask] = f
+            live += 1
+        if status:
+            break
+        if cap - top + nfree < nb or hcap - hn < nb:
+            status = 1
+            break
+        sl = cur & mask
+        e = head[sl]
+        if e >= 0:
+            head[sl] = pnext[e]
+            pnext[e] = free
+            free = e
+            nfree += 1
+            live -= 1
+            u = pcell[e]
+            if tb[u] >= _SETTLED - 2:
+                continue  # settled already
+            tb[u] += _SETTLED
+            key = dist[u]
+            if npart > 0:
+                m = marks[u]
+                if m > 0:
+                    k = slot[m]
+                    if k >= 0:
+                        if not found[k]:
+                            found[k] = True
+                            nfound += 1
+                            lcd[k] = key
+                        elif key < lcd[k]:
+                            lcd[k] = key
+            ru = rp[u]
+            for k in range(nb):
+                v = u + offsets[k]
+                old = dist[v]
+                nd = key + half[k] * (ru + rp[v])  # inf into a barrier: never < old
+                if nd < old:
+                    dist[v] = nd
+                    tb[v] = k
+                    if want_ids:
+                        ids[v] = ids[u]
+                    b = max(np.int64(nd * inv), cur + 1)
+                    if old < np.inf and max(np.int64(old * inv), cur + 1) == b:
+                        continue  # its entry already sits in that bucket
+                    if b < cur + ring:
+                        if nfree > 0:
+                            f = free
+                            free = pnext[f]
+                            nfree -= 1
+                        else:
+                            f = top
+                            top += 1
+                        pcell[f] = v
+                        pnext[f] = head[b & mask]
+                        head[b & mask] = f
+                        live += 1
+                    else:  # beyond the ring: overflow heap (sift up)
+                        i = hn
+                        hn += 1
+                        while i > 0:
+                            p = (i - 1) >> 1
+                            if hk[p] <= nd:
+                                break
+                            hk[i] = hk[p]
+                            hv[i] = hv[p]
+                            i = p
+                        hk[i] = nd
+                        hv[i] = v
+            continue
+        # bucket cur is settled: the partners' least-cost distances are final
+        if npart > 0 and nfound == npart and limit == np.inf:
+            lmax = 0.0
+            for k in range(npart):
+                lmax = max(lmax, lcd[k])
+            limit = (lmax + extra) * (1.0 + _MARGIN)
+        cur += 1
+        if cur * delta > limit:  # early stop: forget the cells not settled
+            for s in range(ring):
+                e = head[s]
+                while e >= 0:
+                    v = pcell[e]
+                    if tb[v] < _SETTLED - 2:
+                        dist[v] = np.inf
+                        tb[v] = _UNREACHED
+                        if want_ids:
+                            ids[v] = 0
+                    e = pnext[e]
+                head[s] = -1
+            for i in range(hn):
+                v = hv[i]
+                if tb[v] < _SETTLED - 2:
+                    dist[v] = np.inf
+                    tb[v] = _UNREACHED
+                    if want_ids:
+                        ids[v] = 0
+            live = 0
+            hn = 0
+            break
+        if live == 0:
+            if hn == 0:
+                break
+            cur = max(cur, np.int64(hk[0] * inv))  # jump over empty buckets
+    st[_TOP] = top
+    st[_FREE] = free
+    st[_NFREE] = nfree
+    st[_LIVE] = live
+    st[_CUR] = cur
+    st[_HN] = hn
+    st[_NFOUND] = nfound
+    fs[0] = limit
+    return status
+
+
+@njit(cache=True, nogil=True)
+def _grown(a, size):
+    out = np.empty(size, dtype=a.dtype)
+    out[: a.size] = a
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _dijkstra(rp, rows, cols, starts, start_ids, offsets, half, delta, ring, want_ids, marks,
+              slot, extra):
+    """Cheapest-path costs on the padded grid ``rp`` (flat, width cols + 2).
+
+    ``starts`` are padded flat indices (cost 0), ``start_ids`` their source ids
+    (propagated along the paths when ``want_ids``); ``delta`` the bucket width
+    (≤ the cheapest step), ``ring`` the number of bucket slots (a power of 2).
+    Early stop when ``extra >= 0``: once every cell ``u`` with
+    ``slot[marks[u]] >= 0`` (the partner sources) has been reached — the
+    cheapest cell of each partner k at the least-cost distance L_k — the search
+    stops at cost (max L_k + extra) × (1 + _MARGIN), and the cells beyond it
+    are left unreached (inf).
+
+    Returns the cropped (rows, cols) cost (float64), traceback (int8: index
+    into ``offsets`` of the move into the cell; -1 start, -2 unreached) and,
+    when ``want_ids``, the id of the source reached (int32, 0 for none).
+    """
+    n = rp.size
+    width = cols + 2
+    dist = np.full(n, np.inf)
+    tb = np.full(n, _UNREACHED, dtype=np.int8)
+    ids = np.zeros(n if want_ids else 1, dtype=np.int32)
+    head = np.full(ring, -1, dtype=np.int64)
+    cap = max(1024, 2 * starts.size)
+    pcell = np.empty(cap, dtype=np.int64)
+    pnext = np.empty(cap, dtype=np.int64)
+    hk = np.empty(256, dtype=np.float64)
+    hv = np.empty(256, dtype=np.int64)
+    npart = 0
+    for k in range(slot.size):
+        if slot[k] >= 0:
+            npart += 1
+    if npart == 0:
+        extra = -1.0
+    lcd = np.full(max(npart, 1), np.inf)
+    found = np.zeros(npart if extra >= 0.0 else 0, dtype=np.bool_)
+    st = np.zeros(8, dtype=np.int64)
+    st[_FREE] = -1
+    fs = np.full(1, np.inf)
+    top = 0
+    for j in range(starts.size):
+        s = starts[j]
+        if dist[s] == 0.0:
+            continue
+        dist[s] = 0.0
+        tb[s] = _ROOT
+        if want_ids:
+            ids[s] = start_ids[j]
+        pcell[top] = s
+        pnext[top] = head[0]
+        head[0] = top
+        top += 1
+    st[_TOP] = top
+    st[_LIVE] = top
+    while _advance(rp, offsets, half, delta, dist, tb, ids, want_ids, head, pcell, pnext,
+                   hk, hv, st, marks, slot, lcd, found, extra, fs):
+        if pcell.size - st[_TOP] + st[_NFREE] < offsets.size + 1:
+            pcell = _grown(pcell, 2 * pcell.size)
+            pnext = _grown(pnext, 2 * pnext.size)
+        if hk.size - st[_HN] < offsets.size + 1:
+            hk = _grown(hk, 2 * hk.size)
+            hv = _grown(hv, 2 * hv.size)
+
+    cwd = np.empty((rows, cols), dtype=np.float64)
+    tbc = np.empty((rows, cols), dtype=np.int8)
+    idc = np.zeros((rows, cols) if want_ids else (0, 0), dtype=np.int32)
+    for i in range(rows):
+        o = (i + 1) * width + 1
+        for j in range(cols):
+            cwd[i, j] = dist[o + j]
+            t = tb[o + j]
+            tbc[i, j] = t - _SETTLED if t >= _SETTLED - 2 else t
+            if want_ids:
+                idc[i, j] = ids[o + j]
+    return cwd, tbc, idc
+
+
+@njit(cache=True, nogil=True)
+def _finite_range(rp):
+    """Smallest and largest finite value (inf, 0 when none)."""
+    lo = np.inf
+    hi = 0.0
+    for i in range(rp.size):
+        x = rp[i]
+        if x < np.inf:
+            if x < lo:
+                lo = x
+            if x > hi:
+                hi = x
+    return lo, hi
+
+
+@njit(cache=True, nogil=True)
+def _walk(tb, flat_off, end):
+    """Flat indices of the path from its root to ``end`` along the traceback."""
+    n = 1
+    p = end
+    while tb[p] >= 0:
+        p -= flat_off[tb[p]]
+        n += 1
+    out = np.empty(n, dtype=np.int64)
+    p = end
+    for i in range(n - 1, -1, -1):
+        out[i] = p
+        if i:
+            p -= flat_off[tb[p]]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _mosaic_min(nlcc, cwd_a, cwd_b, lcd):
+    """nlcc ← min(nlcc, max(CWD_a + CWD_b − LCD, 0)) cell by cell (flat arrays)."""
+    for i in range(nlcc.size):
+        v = (cwd_a[i] + cwd_b[i]) - lcd
+        if v < 0.0:
+            v = 0.0
+        if v < nlcc[i]:
+            nlcc[i] = v
+
+
+_NO_MARKS = np.zeros(1, dtype=np.int32)
+_NO_SLOT = np.full(1, -1, dtype=np.int32)
+_NO_IDS = np.zeros(1, dtype=np.int32)
+
+
+class _Grid:
+    """A resistance raster prepared for searches: padded, flat, with the moves.
+
+    ``rp`` is float64 of (rows + 2) × (cols + 2) cells, +inf on barriers and on
+    the border; ``offsets`` the moves as padded flat offsets, ``flat_off`` the
+    same moves on the unpadded grid (what a traceback code means), ``half``
+    half the length of each move in metres (cell size, × √2 diagonal).
+    """
+
+    def __init__(self, r: np.ndarray, cs: float, connect: int):
+        rows, cols = r.shape
+        self.shape = r.shape
+        rp = np.full((rows + 2, cols + 2), np.inf)
+        inner = rp[1:-1, 1:-1]
+        inner[...] = r
+        inner[np.isnan(inner)] = np.inf
+        self.rp = rp.ravel()
+        moves = _MOVES[connect]
+        self.offsets = moves[:, 0] * (cols + 2) + moves[:, 1]
+        self.flat_off = moves[:, 0] * cols + moves[:, 1]
+        # the lengths as MCP_Geometric computes them, halved (exact)
+        self.half = np.sqrt(np.sum((np.array([cs, cs]) * moves) ** 2, axis=1)) * 0.5
+        lo, hi = _finite_range(self.rp)
+        if not np.isfinite(lo):  # no passable cell: nothing to search
+            lo = hi = 1.0
+        # bucket width: below the cheapest step (rounding of a step cost and of
+        # cost × 1/δ are ~1e-16 relative, the slack 1e-4)
+        self.delta = float(self.half.min() * (2.0 * lo)) * (1.0 - 1e-4)
+        span = 2.0 * self.half.max() * hi / self.delta + 2.0
+        self.ring = int(min(_MAX_RING, 1 << max(1, int(np.ceil(np.log2(span))))))
+
+    def padded(self, flat: np.ndarray) -> np.ndarray:
+        """Padded flat indices of unpadded flat indices."""
+        cols = self.shape[1]
+        return flat + (flat // cols) * 2 + cols + 3
+
+    def search(self, starts: np.ndarray, start_ids=None, marks=None, slot=None, extra=None):
+        """(cwd, traceback, ids) from the start cells (unpadded flat indices)."""
+        want = start_ids is not None
+        return _dijkstra(
+            self.rp,
+            self.shape[0],
+            self.shape[1],
+            self.padded(np.asarray(starts, dtype=np.int64)),
+            np.asarray(start_ids, dtype=np.int32) if want else _NO_IDS,
+            self.offsets,
+            self.half,
+            self.delta,
+            self.ring,
+            want,
+            _NO_MARKS if marks is None else marks,
+            _NO_SLOT if slot is None else slot,
+            -1.0 if extra is None else float(extra),
+        )
 
 
 def _mcp(r: np.ndarray, starts: np.ndarray, cs: float, connect: int):
-    """Run MCP_Geometric from the start cells; return (cwd, traceback, flat offsets)."""
-    cost = np.where(np.isnan(r), np.inf, r)  # MCP mishandles NaN; inf is impassable
-    mcp = MCP_Geometric(cost, fully_connected=connect == 8, sampling=(cs, cs))
-    cwd, tb = mcp.find_costs(starts)
-    off = np.asarray(mcp.offsets, dtype=np.int64)  # MCP's offsets are int8: widen before scaling
-    flat_off = off[:, 0] * r.shape[1] + off[:, 1]
-    cwd = np.asarray(cwd, dtype=np.float64)
-    cwd[~np.isfinite(cwd)] = np.inf
-    return cwd, np.asarray(tb), flat_off
+    """Cost distance from the start cells (MCP_Geometric's convention).
+
+    Returns (cwd, traceback, flat offsets): CWD (float64, inf unreached), the
+    int8 traceback (index into the moves of the step into each cell; -1 on
+    start cells, -2 unreached) and the moves as flat offsets (int64), as
+    :func:`_predecessors` reads them.
+    """
+    grid = _Grid(r, cs, connect)
+    starts = np.asarray(starts, dtype=np.int64).reshape(-1, 2)
+    cwd, tb, _ = grid.search(starts[:, 0] * r.shape[1] + starts[:, 1])
+    return cwd, tb, grid.flat_off
 
 
 def _start_cells(mask: np.ndarray, r: np.ndarray, name: str) -> np.ndarray:
@@ -164,6 +587,156 @@ def _predecessors(tb: np.ndarray, flat_off: np.ndarray) -> np.ndarray:
     step = t >= 0
     pred[step] = idx[step] - flat_off[t[step]]
     return pred
+
+
+def _allocation(grid: _Grid, r: np.ndarray, lab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """CWD to the nearest labelled source and its id (one search from all sources)."""
+    _start_cells(lab > 0, r, "source_labels")  # raises if no source cell is passable
+    flat = lab.ravel()
+    starts = np.flatnonzero((flat > 0) & np.isfinite(r).ravel())
+    ids, dense = np.unique(flat[starts], return_inverse=True)
+    cwd, _, reached = grid.search(starts, start_ids=dense + 1)
+    alloc = np.where(reached > 0, ids[np.maximum(reached, 1) - 1], 0).astype(np.int64)
+    return cwd, alloc
+
+
+class _SourceRuns:
+    """Cost distance from each source alone, computed ahead on worker threads.
+
+    ``order`` lists the sources in the order :meth:`take` asks for them; up to
+    ``workers`` searches run at once (the kernel releases the GIL), so at most
+    that many results wait beside those the caller keeps. With ``partners``
+    and ``extra`` (resistance × metres), the search from a source stops once
+    its cost exceeds (the largest LCD to its partners + extra) × (1 + 1e-9):
+    the cells beyond are left at inf (see :func:`_dijkstra`).
+    """
+
+    def __init__(self, grid, cells, order, *, partners=None, extra=None, workers=None):
+        self.grid = grid
+        self.cells = cells  # source id → unpadded flat indices of its passable cells
+        self.order = list(order)
+        self.extra = extra
+        self.slots = {}
+        self.marks = None
+        if extra is not None and partners:
+            ids = sorted(cells)
+            dense = {s: k + 1 for k, s in enumerate(ids)}
+            marks = np.zeros(grid.rp.size, dtype=np.int32)
+            for s in ids:
+                marks[grid.padded(cells[s])] = dense[s]
+            self.marks = marks
+            for s, ps in partners.items():
+                slot = np.full(len(ids) + 1, -1, dtype=np.int32)
+                for k, b in enumerate(sorted(set(ps))):
+                    slot[dense[b]] = k
+                self.slots[s] = slot
+        self.workers = max(1, min(_workers(workers), len(self.order)))
+        self.pool = ThreadPoolExecutor(max_workers=self.workers) if self.workers > 1 else None
+        self.pending: dict[int, Future] = {}
+        self.next = 0
+        self._fill()
+
+    def _run(self, s: int):
+        slot = self.slots.get(s)
+        cwd, tb, _ = self.grid.search(
+            self.cells[s],
+            marks=self.marks if slot is not None else None,
+            slot=slot,
+            extra=self.extra if slot is not None else None,
+        )
+        return cwd, tb
+
+    def _fill(self) -> None:
+        if self.pool is None:
+            return
+        while self.next < len(self.order) and len(self.pending) < self.workers:
+            s = self.order[self.next]
+            self.pending[s] = self.pool.submit(self._run, s)
+            self.next += 1
+
+    def take(self, s: int):
+        """(cwd, traceback) of source ``s``."""
+        fut = self.pending.pop(s, None)
+        self._fill()
+        return fut.result() if fut is not None else self._run(s)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            for f in self.pending.values():
+                f.cancel()
+            self.pool.shutdown(wait=True)
+            self.pending.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _workers(workers) -> int:
+    if workers is None:
+        try:
+            return len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise ParameterError(
+            f"workers must be a whole number ≥ 1, got {workers!r}",
+            where="workers",
+            fix="pass the number of threads, or None for every available core",
+        )
+    return int(workers)
+
+
+def _pair_schedule(plist) -> list[tuple[int, list[tuple[int, int]]]]:
+    """The order to run the sources of ``plist`` in, and the pairs each completes.
+
+    Returns [(source, pairs whose other source ran before)], sources in reverse
+    Cuthill–McKee order of the pair graph (a small bandwidth), so that few
+    per-source CWDs wait for a partner at any time — with pairs in sorted
+    order a source paired with a late one is held all along.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import reverse_cuthill_mckee
+
+    ids = sorted({s for p in plist for s in p})
+    if not ids:
+        return []
+    k = {s: i for i, s in enumerate(ids)}
+    a = np.array([k[p[0]] for p in plist] + [k[p[1]] for p in plist], dtype=np.int64)
+    b = np.array([k[p[1]] for p in plist] + [k[p[0]] for p in plist], dtype=np.int64)
+    g = coo_matrix((np.ones(a.size), (a, b)), shape=(len(ids), len(ids))).tocsr()
+    order = [ids[i] for i in reverse_cuthill_mckee(g, symmetric_mode=True)]
+    pos = {s: i for i, s in enumerate(order)}
+    done: list[list[tuple[int, int]]] = [[] for _ in order]
+    for p in sorted(plist):
+        done[max(pos[p[0]], pos[p[1]])].append(p)
+    return list(zip(order, done, strict=True))
+
+
+def _source_cells(lab: np.ndarray, r: np.ndarray, wanted) -> dict[int, np.ndarray]:
+    """Unpadded flat indices of each wanted source's passable cells (sorted)."""
+    flat = lab.ravel()
+    pos = np.flatnonzero(flat > 0)
+    order = pos[np.argsort(flat[pos], kind="stable")]
+    ids, first, count = np.unique(flat[order], return_index=True, return_counts=True)
+    passable = np.isfinite(r).ravel()
+    out = {}
+    for s in sorted({int(v) for v in wanted}):
+        k = int(np.searchsorted(ids, s))
+        cells = order[first[k] : first[k] + count[k]] if k < ids.size and ids[k] == s else pos[:0]
+        ok = cells[passable[cells]]
+        if ok.size == 0:
+            name = f"source {s}"
+            raise InputError(
+                f"{name} has no cell on passable ground"
+                + (" (all its cells have NaN/inf resistance)" if cells.size else " (it is empty)"),
+                where=name,
+                fix="mark at least one source cell with a finite resistance",
+            )
+        out[s] = ok
+    return out
 
 
 def cost_distance(resistance, sources_mask, cellsize, connect: int = 8) -> np.ndarray:
@@ -229,23 +802,14 @@ def cost_allocation(
         CWD to the nearest source, resistance × metres (``inf`` unreachable).
     allocation : numpy.ndarray of int64
         Id of the source whose least-cost path reaches the cell (0 where
-        unreachable or a barrier). Ties go to whichever source the search
-        settles first.
+        unreachable or a barrier): the source at the root of the cell's
+        least-cost path. Where two sources reach a cell at exactly the same
+        cost, the cell goes to the one whose path reached it first in the
+        search (as in MCP_Geometric; the order among equal costs may differ).
     """
     r = _resistance(resistance)
     lab = _labels(source_labels, r)
-    cwd, tb, flat_off = _mcp(
-        r, _start_cells(lab > 0, r, "source_labels"), _cellsize(cellsize), _connect(connect)
-    )
-    # pointer jumping along the traceback: every cell's root (the source cell it came from)
-    root = _predecessors(tb, flat_off)
-    while True:
-        nxt = root[root]
-        if np.array_equal(nxt, root):
-            break
-        root = nxt
-    alloc = np.where(np.isfinite(cwd.ravel()), lab.ravel()[root], 0).reshape(r.shape)
-    return cwd, alloc.astype(np.int64)
+    return _allocation(_Grid(r, _cellsize(cellsize), _connect(connect)), r, lab)
 
 
 def adjacent_pairs(allocation, connect: int = 8) -> pd.DataFrame:
@@ -352,17 +916,31 @@ def _trace(pred: np.ndarray, end: int, shape) -> np.ndarray:
     return np.stack(np.unravel_index(np.asarray(seq, dtype=np.int64), shape), axis=1)
 
 
+def _lcp_at(
+    cwd_a: np.ndarray, tb_a: np.ndarray, flat_off: np.ndarray, cells_b: np.ndarray, cs: float
+) -> LeastCostPath:
+    """Least-cost path from source A (its search) to B's cells (flat indices, ascending).
+
+    The path ends at B's cheapest cell (the first in row-major order among
+    equal costs) and follows the traceback back to a cell of A.
+    """
+    if cells_b.size == 0:
+        return LeastCostPath(np.inf, np.empty((0, 2), dtype=np.int64), np.nan)
+    vals = cwd_a.ravel()[cells_b]
+    k = int(np.argmin(vals))
+    lcd = float(vals[k])
+    if not np.isfinite(lcd):
+        return LeastCostPath(np.inf, np.empty((0, 2), dtype=np.int64), np.nan)
+    seq = _walk(tb_a.ravel(), flat_off, np.int64(cells_b[k]))
+    cells = np.stack(np.unravel_index(seq, cwd_a.shape), axis=1)
+    return LeastCostPath(lcd, cells, path_length(cells, cs))
+
+
 def _lcp_from(
     cwd_a: np.ndarray, tb_a: np.ndarray, flat_off: np.ndarray, mask_b: np.ndarray, cs: float
 ) -> LeastCostPath:
-    """Least-cost path from source A (its MCP run) to the cells of mask B."""
-    vals = np.where(mask_b, cwd_a, np.inf)
-    end = int(np.argmin(vals))
-    lcd = float(vals.ravel()[end])
-    if not np.isfinite(lcd):
-        return LeastCostPath(np.inf, np.empty((0, 2), dtype=np.int64), np.nan)
-    cells = _trace(_predecessors(tb_a, flat_off), end, cwd_a.shape)
-    return LeastCostPath(lcd, cells, path_length(cells, cs))
+    """Least-cost path from source A (its search, :func:`_mcp`) to the cells of mask B."""
+    return _lcp_at(cwd_a, tb_a, flat_off, np.flatnonzero(mask_b), cs)
 
 
 def least_cost_path(resistance, source_a, source_b, cellsize, connect: int = 8) -> LeastCostPath:
