@@ -234,6 +234,7 @@ def _count_solves(monkeypatch):
 def test_points_take_n_minus_one_solves(connect, monkeypatch):
     r, lab = _points()
     calls = _count_solves(monkeypatch)
+    monkeypatch.setattr(C, "_FIELD_BUDGET", 0)  # without maps only the points' voltages are kept
     t = effective_resistance(r, lab, connect, workers=1)
     # left: 6 points → 5 solves for their 15 pairs; right: 2 points, 1 pair → its own solve;
     # region 10 with each left point → 6 solves (with 7 and 8 across the wall, 9 on nodata: −1, no solve)

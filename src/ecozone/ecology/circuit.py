@@ -1331,8 +1331,8 @@ class _Network:
         common = np.intersect1d(self.comps[a], self.comps[b])
         return common if common.size else None
 
-    def solve(self, a: int, b: int, maps: bool):
-        """R_ab by the Dirichlet form, and when asked the node-current and voltage maps of the pair.
+    def solve(self, a: int, b: int, maps: bool, volt: bool = True):
+        """R_ab by the Dirichlet form, and when asked the current and (``volt``) voltage maps of the pair.
 
         Call :meth:`_prepare` first (not thread-safe).
         """
@@ -1361,7 +1361,7 @@ class _Network:
         if not maps:
             return res, None
         cmap = grid.currents(phi, res)
-        vmap = np.where(dom[grid.comp], res * (1.0 - grid.unpad(phi)), 0.0)
+        vmap = np.where(dom[grid.comp], res * (1.0 - grid.unpad(phi)), 0.0) if volt else None
         for lab_id, nodes, mark, v_reg in ((a, ia, 2, 0.0), (b, ib, 3, res)):
             if nodes.size == 1:
                 cur = float(cmap.reshape(-1)[self.nodes[lab_id][dom[comp[self.nodes[lab_id]]]][0]])
@@ -1369,7 +1369,8 @@ class _Network:
                 cur = _region_current(grid.r, st, mark, nodes, phi, res, grid.eight)
             cells = self.cells[lab_id]
             cmap.reshape(-1)[cells] = cur
-            vmap.reshape(-1)[cells] = v_reg
+            if vmap is not None:
+                vmap.reshape(-1)[cells] = v_reg
         return res, (cmap, vmap)
 
     # -- points: n − 1 solves per component
@@ -1410,28 +1411,35 @@ class _Network:
         shortcut = [group_of.get(a, -1) >= 0 and group_of.get(a) == group_of.get(b) for a, b in pairs]
         if groups or any(self._domain(a, b) is not None for a, b in pairs):
             self._prepare()  # before the threads: they share it
-        states, fields = {}, {}
+        # per group: the points' cells, G[i, j] = voltage at point i with 1 A in at point j (point 0
+        # grounded: row and column 0 stay 0) and, for maps, the fields themselves
+        states, points, volts, fields = {}, {}, {}, {}
         tasks = []
         for c, ids in groups.items():
+            pts = self.grid.padded(np.concatenate([self.nodes[i] for i in ids]))
             st = self.grid.state([c])
-            st[self.grid.padded(self.nodes[ids[0]])] = 3  # the grounded point
-            states[c] = st
+            st[pts[0]] = 3
+            states[c], points[c] = st, pts
+            volts[c] = np.zeros((len(ids), len(ids)))
             fields[c] = {}
-            tasks += [("f", (c, i)) for i in ids[1:]]
+            tasks += [("f", (c, j)) for j in range(1, len(ids))]
         tasks += [("p", k) for k in range(len(pairs)) if not shortcut[k]]
 
         def work(kind, key):
             if kind == "f":
-                c, i = key
+                c, j = key
                 rhs = np.zeros(self.grid.size)
-                rhs[self.grid.padded(self.nodes[i])] = 1.0
-                return self.grid.solve(states[c], rhs, self.tol, f"focal point {i}")
+                rhs[points[c][j]] = 1.0
+                return self.grid.solve(states[c], rhs, self.tol, f"focal point {groups[c][j]}")
             a, b = pairs[key]
-            return self.solve(a, b, maps)
+            return self.solve(a, b, maps, volt=False)
 
         def take(kind, key, value):
             if kind == "f":
-                fields[key[0]][key[1]] = value
+                c, j = key
+                volts[c][:, j] = value[points[c]]
+                if maps:
+                    fields[c][j] = value
                 return
             res[key], m = value
             if m is not None:
@@ -1454,37 +1462,26 @@ class _Network:
                     take(kind0, key0, fut.result())
         for k, (a, b) in enumerate(pairs):
             if shortcut[k]:
-                res[k] = self._from_fields(a, b, fields[group_of[a]], maps, cum)
+                c = group_of[a]
+                i, j = groups[c].index(a), groups[c].index(b)
+                v = volts[c]
+                res[k] = float(v[i, i] + v[j, j] - v[i, j] - v[j, i])
+                if maps:
+                    w = np.zeros(self.grid.size)
+                    if i:
+                        w += fields[c][i]
+                    if j:
+                        w -= fields[c][j]
+                    cum += self._point_current(a, b, w)
         return res
 
-    def _from_fields(self, a, b, fields, maps, cum) -> float:
-        """R_ab of two points from the unit-current fields (the grounded point has none)."""
-        fa, fb = fields.get(a), fields.get(b)
-        na = int(self.grid.padded(self.nodes[a])[0])
-        nb = int(self.grid.padded(self.nodes[b])[0])
-        g = [f[n] if f is not None else 0.0 for f, n in ((fa, na), (fb, nb), (fb, na), (fa, nb))]
-        r_ab = float(g[0] + g[1] - g[2] - g[3])
-        if maps:
-            w = np.zeros(self.grid.size)
-            if fa is not None:
-                w += fa
-            if fb is not None:
-                w -= fb
-            cum += self._point_maps(a, b, int(self.comps[a][0]), w, r_ab)[0]
-        return r_ab
-
-    def _point_maps(self, a, b, c, w, r_ab):
-        """Maps of a pair of points from the potential w of 1 A in at a and out at b."""
-        grid = self.grid
-        cmap = grid.currents(w, 1.0)
-        na = int(grid.padded(self.nodes[a])[0])
-        vmap = np.where(grid.comp == c, w[na] - grid.unpad(w), 0.0)
-        for lab_id, v_reg in ((a, 0.0), (b, r_ab)):
-            cur = float(cmap.reshape(-1)[self.nodes[lab_id][0]])
-            cells = self.cells[lab_id]
-            cmap.reshape(-1)[cells] = cur
-            vmap.reshape(-1)[cells] = v_reg
-        return cmap, vmap
+    def _point_current(self, a, b, w):
+        """Current map of a pair of points from the potential w of 1 A in at a and out at b, A."""
+        cmap = self.grid.currents(w, 1.0)
+        flat = cmap.reshape(-1)
+        for lab_id in (a, b):
+            flat[self.cells[lab_id]] = flat[self.nodes[lab_id][0]]  # nodata cells of the id too
+        return cmap
 
 
 # ---------------------------------------------------------------------------
