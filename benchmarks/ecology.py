@@ -29,7 +29,7 @@ run on each corridor, Pinchpoint Mapper style — the whole-window
 Circuitscape mode is the default of the analysis but costs minutes per pair
 at millions of cells), ``--workdir`` (keep the rasters), ``--json``.
 
-``--goals`` instead times the cost-distance goals of issue 10 in one process,
+``--goals`` instead times the goals of issue 10 in one run: first the cost-distance goals in one process,
 ours against scikit-image's ``MCP_Geometric`` (the reference), on a random
 ``--goal-size``² grid (default 4,000²: resistance uniform in [1, 100], 5 %
 NaN barriers, 30 m cells, 8 neighbours, seed ``--goal-seed``):
@@ -44,6 +44,12 @@ NaN barriers, 30 m cells, 8 neighbours, seed ``--goal-seed``):
    once beforehand; the allocation run of each is timed on its own) — goal
    ≥ 2×, without a cutoff (the default); a run with a cutoff (``--goal-cutoff``,
    resistance × m, default a tenth of the median LCD) shows the early stop.
+
+3. then (unless ``--no-circuit-goals``) the circuit goals by
+   ``benchmarks/circuit.py``'s ``goal_results``: the 45 pairs of 10 focal
+   regions on 1,000² against SciPy's ``spsolve`` (``--spsolve-pairs`` timed,
+   extrapolated; goal ≥ 5× within 1e-6) and the peak memory of one pair at
+   4,000² in a fresh process (goal ≤ 2 GB).
 
 The Numba kernels are compiled or loaded from their cache first (timed
 apart); CPU time is the process's (all threads). ::
@@ -343,6 +349,25 @@ def goals(args) -> dict:
     return out
 
 
+def circuit_goals(args) -> dict:
+    """The circuit goals of issue 10, run here by ``benchmarks/circuit.py``'s ``goal_results``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_circuit", Path(__file__).with_name("circuit.py"))
+    circuit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(circuit)
+    print("\ncircuits (benchmarks/circuit.py): 10 focal regions of 3 × 3 cells on 1,000², 45 pairs, "
+          "against spsolve; one pair on 4,000² for the memory")
+    res = circuit.goal_results(size=1000, regions=10, region=3, spsolve_pairs=args.spsolve_pairs,
+                               workers=args.workers, memory=4000)
+    speed = res["speed"]
+    res["goals_met"] = {
+        "circuit_speed": bool(speed["ratio"] >= circuit.SPEED_GOAL and speed["max_rel_diff"] <= circuit.DIFF_GOAL),
+        "circuit_memory": bool(res["memory"]["memory_goal_met"]),
+    }
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[2500, 5000])
@@ -360,9 +385,19 @@ def main() -> None:
                     help="--goals: also time the corridors with this cutoff (resistance x m; default a tenth "
                          "of the median LCD; < 0: skip)")
     ap.add_argument("--workers", type=int, default=None, help="--goals: threads of the corridor searches")
+    ap.add_argument("--no-circuit-goals", dest="circuit_goals", action="store_false",
+                    help="--goals: skip the circuit goals (benchmarks/circuit.py: 45 pairs at 1,000² against "
+                         "spsolve, one pair's memory at 4,000²)")
+    ap.add_argument("--spsolve-pairs", type=int, default=3,
+                    help="--goals: pairs timed with spsolve for the circuit goal (extrapolated to all 45)")
     args = ap.parse_args()
     if args.goals:
         res = goals(args)
+        if args.circuit_goals:
+            res["circuit"] = circuit_goals(args)
+            met = {**res["goals_met"], **res["circuit"]["goals_met"]}
+            print("\nissue 10's goals, this run: " + ", ".join(f"{k} {'met' if v else 'NOT met'}"
+                                                          for k, v in met.items()))
         if args.json:
             Path(args.json).write_text(json.dumps({"args": vars(args), "goals": res}, indent=2), encoding="utf-8")
         return
