@@ -10,9 +10,10 @@ way the ``ecology`` analysis runs them:
 2. :func:`resistance_surface` and :func:`ndvi_correction` (§4.2);
 3. :func:`select_sources`: MSPA core patches ≥ ``min_core_km2``, ranked by
    dPC, the top ones plus user polygons (§4.1, §4.5);
-4. :func:`link_sources`: one cost-distance run per source gives the
-   adjacent pairs, least-cost distances and paths, the NLCC mosaic, the
-   gravity of every corridor and the Barrier Mapper scores (§4.3–4.4); the
+4. :func:`link_sources`: one cost-distance run per source (on worker
+   threads, stopped early at the corridor cutoff) gives the adjacent pairs,
+   least-cost distances and paths, the NLCC mosaic, the gravity of every
+   corridor and the Barrier Mapper scores (§4.3–4.4); the
    circuit current flows over the same pairs, on the whole window
    (Circuitscape's pairwise mode) or on each pair's corridor (Linkage
    Mapper's Pinchpoint Mapper);
@@ -25,6 +26,7 @@ way the ``ecology`` analysis runs them:
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,11 +34,25 @@ import pandas as pd
 from scipy import ndimage as ndi
 from scipy.spatial import cKDTree
 
-from ecozone.ecology.barriers import break_points, improvement_score
+from ecozone.ecology.barriers import _radii, break_points, improvement_score
 from ecozone.ecology.circuit import pairwise
 from ecozone.ecology.conefor import _iic_num, _pc_num, connectivity, edge_distances, network_indices
 from ecozone.ecology.corridors import gravity
-from ecozone.ecology.cost import _lcp_from, _mcp, _start_cells, adjacent_pairs, cost_allocation
+from ecozone.ecology.cost import (
+    _allocation,
+    _cellsize,
+    _connect,
+    _Grid,
+    _labels,
+    _lcp_at,
+    _mosaic_min,
+    _pair_schedule,
+    _resistance,
+    _source_cells,
+    _SourceRuns,
+    _workers,
+    adjacent_pairs,
+)
 from ecozone.ecology.mspa import CORE, INTERNAL, core_patches, mspa
 from ecozone.errors import InputError, ParameterError
 
@@ -220,27 +236,38 @@ class Sources:
 _DPC = ["dpc", "dpc_intra", "dpc_flux", "dpc_connector"]
 
 
-def _lcd_matrix(resistance, labels: np.ndarray, cellsize: float, connect: int) -> np.ndarray:
-    """Least-cost distances between adjacent labelled patches (inf for the others); n × n."""
+def _lcd_matrix(resistance, labels: np.ndarray, cellsize: float, connect: int, *, workers: int | None = None,
+                early_stop: bool = True) -> np.ndarray:
+    """Least-cost distances between adjacent labelled patches (inf for the others); n × n.
+
+    The LCD of a pair (a < b) is CWD_a's minimum over b's cells, from one search per source a on
+    worker threads (:class:`~ecozone.ecology.cost._SourceRuns`); with ``early_stop`` the search from
+    a stops once its cost passes the largest LCD of a's pairs (the LCDs do not change).
+    """
     n = int(labels.max()) if labels.size else 0
     d = np.full((n, n), np.inf)
     np.fill_diagonal(d, 0.0)
     if n < 2:
         return d
-    r = np.asarray(resistance, dtype=np.float64)
-    _, alloc = cost_allocation(r, labels, cellsize, connect)
-    pairs = adjacent_pairs(alloc, connect).to_numpy()
-    runs: dict[int, np.ndarray] = {}
-    need = Counter(int(s) for p in pairs for s in p[:1])
+    r = _resistance(resistance)
+    lab = _labels(labels, r, "labels")
+    grid = _Grid(r, _cellsize(cellsize), _connect(connect))
+    _, alloc = _allocation(grid, r, lab)
+    pairs = [tuple(int(v) for v in p) for p in adjacent_pairs(alloc, connect).to_numpy()]
+    del alloc
+    if not pairs:
+        return d
+    cells = _source_cells(lab, r, {s for p in pairs for s in p})
+    partners: dict[int, list[int]] = {}
     for a, b in pairs:
-        a, b = int(a), int(b)
-        if a not in runs:
-            runs[a] = _mcp(r, _start_cells(labels == a, r, f"patch {a}"), cellsize, connect)[0]
-        lcd = float(np.min(np.where(labels == b, runs[a], np.inf)))
-        d[a - 1, b - 1] = d[b - 1, a - 1] = lcd
-        need[a] -= 1
-        if need[a] == 0:
-            del runs[a]
+        partners.setdefault(a, []).append(b)
+    with _SourceRuns(grid, cells, sorted(partners), partners=partners, extra=0.0 if early_stop else None,
+                     workers=workers) as pool:
+        for a in sorted(partners):
+            cwd = pool.take(a)[0].ravel()
+            for b in partners[a]:
+                d[a - 1, b - 1] = d[b - 1, a - 1] = float(np.min(cwd[cells[b]]))
+            del cwd
     return d
 
 
@@ -262,6 +289,7 @@ def select_sources(
     resistance=None,
     user_labels=None,
     user_origin=None,
+    workers: int | None = None,
 ) -> Sources:
     """MSPA core patches ranked by dPC; the top ones and the user polygons are the sources (METHODS §4.1).
 
@@ -294,6 +322,9 @@ def select_sources(
         index + 1, 0 elsewhere.
     user_origin : sequence of str, optional
         Layer name of each user feature (index = label − 1).
+    workers : int, optional
+        Threads of the per-patch cost-distance searches of ``distance="cost"``
+        (default: the cores available to the process).
 
     Returns
     -------
@@ -318,7 +349,7 @@ def select_sources(
             if resistance is None:
                 raise ParameterError("distance = 'cost' needs the resistance surface", where="ecology.distance",
                                      fix="pass resistance=")
-            d = _lcd_matrix(resistance, cand, cellsize, connect)
+            d = _lcd_matrix(resistance, cand, cellsize, connect, workers=workers)
         else:
             far = distance_m * np.log(1e9) / -np.log(p_at_distance)  # p_ij < 1e-9 beyond: unlinked
             d = edge_distances(cand, cellsize, max_distance=far).to_numpy()
@@ -425,13 +456,28 @@ def link_sources(
     tol: float = 1e-6,
     radii_cells=(1, 3, 5),
     pairs=None,
+    workers: int | None = None,
+    early_stop: bool = True,
 ) -> Links:
     """Least-cost corridors, gravity, circuit current and barrier scores of adjacent sources (METHODS §4.3–4.4).
 
     One cost-distance run per source (source alone as the start, as Linkage
     Mapper) serves its least-cost distances and paths, the NLCC and the
-    Barrier Mapper scores of all its pairs; a source's run is dropped when
-    its last pair is done.
+    Barrier Mapper scores of all its pairs. The runs are those of
+    :func:`~ecozone.ecology.corridors.corridors`: on worker threads, in
+    reverse Cuthill–McKee order of the pair graph, each pair done as soon as
+    both its runs are there and a run dropped after its last pair. With a
+    ``cutoff`` the run from a stops once its cost passes (the largest LCD of
+    a's pairs + cutoff) × (1 + 1e-9): beyond it CWD_a + CWD_b − LCD_ab >
+    cutoff for every pair of a, so the NLCC, the corridor circuits, the LCDs,
+    paths and Barrier Mapper scores (> 0 only where CWD_a < LCD) are those of
+    full runs. The corridor circuits (``circuit_domain="corridor"``) are
+    solved on as many threads as the searches, a pair's as soon as its
+    corridor is known; whatever the order of the runs and solves, the
+    currents are added in the order of the pairs, so the result does not
+    depend on ``workers`` or ``early_stop`` (bit for bit). Barrier Mapper
+    scores are computed on the box of the cells with CWD_a or CWD_b below the
+    LCD, widened by the largest radius (0 outside it, as on the whole window).
 
     Parameters
     ----------
@@ -455,6 +501,14 @@ def link_sources(
         Barrier Mapper radii, cells.
     pairs : iterable of (a, b), optional
         Pairs to link instead of the adjacent ones.
+    workers : int, optional
+        Threads running the per-source searches at once, and as many solving
+        the corridor circuits (default: the cores available to the process);
+        a search holds a CWD and a traceback (9 bytes per cell) while it runs,
+        a solve its corridor's box.
+    early_stop : bool
+        Stop the searches at the cutoff (default; no effect without a
+        cutoff). The results are the same either way.
 
     Returns
     -------
@@ -474,44 +528,110 @@ def link_sources(
     ids = np.unique(lab[lab > 0])
     if ids.size < 2:
         return _empty_links(r.shape)
-    passable = np.isfinite(r)
+    cs = _cellsize(cellsize)
+    connect = _connect(connect)
+    radii = _radii(radii_cells)
     if pairs is None:
-        _, alloc = cost_allocation(r, lab, cellsize, connect)
+        r = _resistance(r)
+        grid = _Grid(r, cs, connect)
+        _, alloc = _allocation(grid, r, lab)
         plist = [tuple(int(v) for v in p) for p in adjacent_pairs(alloc, connect).to_numpy()]
+        del alloc
     else:
         plist = sorted({(min(int(a), int(b)), max(int(a), int(b))) for a, b in pairs})
+        grid = None
     if not plist:
         return _empty_links(r.shape)
+    if grid is None:
+        grid = _Grid(r, cs, connect)
+    cells = _source_cells(lab, r, {s for p in plist for s in p})
     need = Counter(s for p in plist for s in p)
+    partners: dict[int, list[int]] = {}
+    for a, b in plist:
+        partners.setdefault(a, []).append(b)
+        partners.setdefault(b, []).append(a)
+    schedule = _pair_schedule(plist)
+    corridor = circuit_domain == "corridor"
     runs: dict[int, tuple] = {}
     nlcc = np.full(r.shape, np.inf)
     barriers = np.zeros(r.shape)
     current = np.zeros(r.shape)
-    rows, paths, circuit_pairs = [], {}, []
+    found: dict[tuple[int, int], object] = {}
+    # corridor circuits waiting for their turn: the domain, or its solve on a thread
+    domains: dict[tuple[int, int], tuple | Future | None] = {}
     res_of: dict[tuple[int, int], float] = {}
+    turn = 0  # the next pair of plist whose corridor circuit is added
+    nw = max(1, min(_workers(workers), len(plist)))
+    solver = ThreadPoolExecutor(max_workers=nw) if corridor and nw > 1 else None
+
+    def flush(final: bool = False) -> None:
+        # the corridor circuits' currents are added in the order of plist, whatever order they
+        # were solved in: the sum is that of a sequential run
+        nonlocal turn
+        while turn < len(plist) and plist[turn] in domains:
+            p = plist[turn]
+            item = domains[p]
+            if isinstance(item, Future):
+                if not (final or item.done()):
+                    return
+                item = item.result()
+            elif item is not None:  # a domain not solved yet (no solver threads)
+                item = _domain_circuit(r, lab, p[0], p[1], item, connect, tol)
+            del domains[p]
+            if item is not None:
+                res_of[p], box, cur = item
+                current[box] += cur
+            turn += 1
+
+    extra = float(cutoff) if (cutoff is not None and early_stop) else None
+    try:
+        with _SourceRuns(grid, cells, [s for s, _ in schedule], partners=partners, extra=extra,
+                         workers=workers) as pool:
+            for s, ready in schedule:
+                runs[s] = pool.take(s)
+                for a, b in ready:
+                    cwd_a, tb_a = runs[a]
+                    cwd_b = runs[b][0]
+                    lcp = _lcp_at(cwd_a, tb_a, grid.flat_off, cells[b], cs)
+                    found[(a, b)] = lcp
+                    dom = None
+                    if np.isfinite(lcp.lcd):
+                        if corridor:
+                            with np.errstate(invalid="ignore"):
+                                pair = np.maximum(cwd_a + cwd_b - lcp.lcd, 0.0)
+                            pair[~np.isfinite(pair)] = np.inf
+                            np.fmin(nlcc, pair, out=nlcc)
+                            dom = _corridor_domain(lab, a, b, pair <= float(cutoff))
+                            del pair
+                            if solver is not None:
+                                dom = solver.submit(_domain_circuit, r, lab, a, b, dom, connect, tol)
+                        else:
+                            _mosaic_min(nlcc.ravel(), cwd_a.ravel(), cwd_b.ravel(), lcp.lcd)
+                        _add_barrier_scores(barriers, cwd_a, cwd_b, lcp.lcd, cs, radii)
+                    if corridor:
+                        domains[(a, b)] = dom
+                    for x in (a, b):
+                        need[x] -= 1
+                        if need[x] == 0:
+                            del runs[x]
+                if corridor:
+                    flush()
+        if corridor:
+            flush(final=True)
+    finally:
+        if solver is not None:
+            for f in domains.values():
+                if isinstance(f, Future):
+                    f.cancel()
+            solver.shutdown(wait=True)
+    rows, paths, circuit_pairs = [], {}, []
     for a, b in plist:
-        for s in (a, b):
-            if s not in runs:
-                runs[s] = _mcp(r, _start_cells(lab == s, r, f"source {s}"), cellsize, connect)
-        cwd_a, tb_a, off = runs[a]
-        cwd_b = runs[b][0]
-        lcp = _lcp_from(cwd_a, tb_a, off, (lab == b) & passable, cellsize)
+        lcp = found[(a, b)]
         if np.isfinite(lcp.lcd):
-            with np.errstate(invalid="ignore"):
-                pair = np.maximum(cwd_a + cwd_b - lcp.lcd, 0.0)
-            pair[~np.isfinite(pair)] = np.inf
-            np.fmin(nlcc, pair, out=nlcc)
             paths[(a, b)] = lcp.cells
-            np.maximum(barriers, improvement_score(cwd_a, cwd_b, lcp.lcd, cellsize, radii_cells), out=barriers)
-            if circuit_domain == "corridor":
-                res_of[(a, b)] = _corridor_circuit(r, lab, a, b, pair <= float(cutoff), connect, tol, current)
-            else:
+            if not corridor:
                 circuit_pairs.append((a, b))
         rows.append((a, b, lcp.lcd, lcp.length_m if np.isfinite(lcp.lcd) else np.inf))
-        for s in (a, b):
-            need[s] -= 1
-            if need[s] == 0:
-                del runs[s]
     if cutoff is not None:
         nlcc[nlcc > float(cutoff)] = np.inf
     if circuit_pairs:
@@ -520,7 +640,7 @@ def link_sources(
         res_of.update({(int(x), int(y)): float(v) for x, y, v in t.itertuples(index=False)})
     table = pd.DataFrame(rows, columns=_LINK_COLUMNS[:4]).astype(
         {"source_a": np.int64, "source_b": np.int64, "lcd": float, "length_m": float})
-    p_mean, area = _source_stats(r, lab, ids, cellsize)
+    p_mean, area = _source_stats(r, lab, ids, cs)
     ia = np.searchsorted(ids, table["source_a"].to_numpy())
     ib = np.searchsorted(ids, table["source_b"].to_numpy())
     ok = np.isfinite(p_mean[ia]) & np.isfinite(p_mean[ib])
@@ -534,17 +654,48 @@ def link_sources(
     return Links(table=table, paths=paths, nlcc=nlcc, current=current, barriers=barriers)
 
 
-def _corridor_circuit(r, lab, a: int, b: int, corridor: np.ndarray, connect: int, tol: float,
-                      current: np.ndarray) -> float:
-    """Circuit of one pair on its corridor and its two sources (cropped to their box); adds the current."""
+def _add_barrier_scores(barriers: np.ndarray, cwd_a: np.ndarray, cwd_b: np.ndarray, lcd: float, cs: float,
+                        radii: list[int]) -> None:
+    """barriers ← max(barriers, the pair's Barrier Mapper score), computed on the cells where it can be > 0.
+
+    A score is > 0 only where an annulus holds a cell of CWD_a < LCD and one of CWD_b < LCD, so
+    only within the largest radius of the box of those cells; on that box (the cells outside it
+    have CWD ≥ LCD, as the filters' padding) the minima below LCD and so the scores are those of
+    the whole window, and 0 elsewhere.
+    """
+    near = (cwd_a < lcd) | (cwd_b < lcd)
+    rows = np.flatnonzero(near.any(axis=1))
+    if rows.size == 0:
+        return
+    cols = np.flatnonzero(near.any(axis=0))
+    del near
+    m = max(radii)
+    box = (slice(max(int(rows[0]) - m, 0), min(int(rows[-1]) + m + 1, cwd_a.shape[0])),
+           slice(max(int(cols[0]) - m, 0), min(int(cols[-1]) + m + 1, cwd_a.shape[1])))
+    sub = barriers[box]
+    np.maximum(sub, improvement_score(cwd_a[box], cwd_b[box], lcd, cs, radii), out=sub)
+
+
+def _corridor_domain(lab: np.ndarray, a: int, b: int, corridor: np.ndarray) -> tuple:
+    """The cells of a pair's corridor circuit: its corridor and its two sources, as (box, packed bits, shape)."""
     dom = corridor | (lab == a) | (lab == b)
     rr, cc = np.nonzero(dom)
-    box = (slice(rr.min(), rr.max() + 1), slice(cc.min(), cc.max() + 1))
-    sub_r = np.where(dom[box], r[box], np.nan)
+    box = (slice(int(rr.min()), int(rr.max()) + 1), slice(int(cc.min()), int(cc.max()) + 1))
+    sub = dom[box]
+    return box, np.packbits(sub, axis=None), sub.shape
+
+
+def _domain_circuit(r, lab, a: int, b: int, domain: tuple, connect: int, tol: float) -> tuple:
+    """Circuit of one pair on its corridor and its two sources (cropped to their box).
+
+    Returns (R_ab, box, current of the box).
+    """
+    box, bits, shape = domain
+    dom = np.unpackbits(bits, count=shape[0] * shape[1]).reshape(shape).astype(bool)
+    sub_r = np.where(dom, r[box], np.nan)
     sub_l = np.where(lab[box] == a, a, np.where(lab[box] == b, b, 0))
-    t, cur = pairwise(sub_r, sub_l, connect, pairs=[(a, b)], tol=tol)
-    current[box] += cur
-    return float(t["resistance"].iloc[0])
+    t, cur = pairwise(sub_r, sub_l, connect, pairs=[(a, b)], tol=tol, workers=1)
+    return float(t["resistance"].iloc[0]), box, cur
 
 
 def _source_stats(r: np.ndarray, lab: np.ndarray, ids: np.ndarray, cs: float):
