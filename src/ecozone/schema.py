@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -118,7 +118,7 @@ def read_schema(path: Path | str) -> dict[str, TableSchema]:
     return {t: TableSchema(t, tuple(c)) for t, c in cols.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def package_schema(package: str) -> dict[str, TableSchema]:
     """The schema shipped as ``schema.csv`` in an analysis package (e.g. ``"ecozone.carbon"``)."""
     from importlib import resources

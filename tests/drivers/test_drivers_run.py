@@ -21,7 +21,7 @@ import pytest
 from ecozone.drivers.factors import terrain_factors
 from ecozone.drivers.run import run as run_drivers
 from ecozone.drivers.spec import SPEC
-from ecozone.errors import EcozoneError, InputError, ParameterError
+from ecozone.errors import InputError, ParameterError
 from ecozone.inputs import rasters as rinputs
 from ecozone.progress import SilentReporter
 from ecozone.run import read_inputs, run_study

@@ -13,8 +13,8 @@ from ecozone.carbon.budget import BUDGET_STATES
 from ecozone.carbon.spatial import QUADRANTS
 from ecozone.carbon.zoning import ZONES
 from ecozone.errors import ParameterError
-from ecozone.params import data_path
 from ecozone.labels import Labels, column_header, label_table
+from ecozone.params import data_path
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

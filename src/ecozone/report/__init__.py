@@ -40,11 +40,11 @@ def build_report(out_dir: Path, lang: str = "en", *, figures: bool = True) -> Pa
     import html
 
     from ecozone.analysis import load_entry
+    from ecozone.labels import Labels
     from ecozone.registry import ANALYSES
     from ecozone.report.context import Context
     from ecozone.report.data import DisplayGeometry, read_report_data
     from ecozone.report.figures import StaticFigures
-    from ecozone.labels import Labels
     from ecozone.report.page import Page
     from ecozone.report.provenance import provenance_section
 

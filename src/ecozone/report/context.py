@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ecozone.labels import Labels
 from ecozone.report.data import DisplayGeometry, ReportData
 from ecozone.report.figures import StaticFigures, unit_paths
-from ecozone.labels import Labels
 from ecozone.report.page import Page, table_html
 
 esc_chars = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ecozone.labels import Labels
 from ecozone.report.assets import CSS, EMPTY_TOPOJSON_JS, JS
 from ecozone.report.data import DisplayGeometry
-from ecozone.labels import Labels
 
 esc = html.escape
 
