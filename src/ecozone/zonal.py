@@ -552,6 +552,25 @@ def _exactextract_coverage(geoms: np.ndarray, grid: Grid):
 # --------------------------------------------------------------------------- reduce
 
 
+@numba.njit(nogil=True, cache=True, inline="always")
+def row_entries(row_ptr, cell, r, width, col0, ncols, windowed):  # pragma: no cover - compiled
+    """``(lo, hi)``: the coverage entries of grid row ``r`` within columns col0..col0+ncols.
+
+    The weights' entries are sorted by row (``row_ptr``) and, within a row, by
+    flat cell index; a block narrower than the grid (``windowed``) takes the
+    slice of its columns by binary search. Shared by every streamed kernel
+    (the zonal reduction, the land-use transitions).
+    """
+    lo = row_ptr[r]
+    hi = row_ptr[r + 1]
+    if windowed and lo < hi:
+        base = r * width + col0
+        first = lo
+        lo = first + np.searchsorted(cell[first:hi], base)
+        hi = first + np.searchsorted(cell[first:hi], base + ncols)
+    return lo, hi
+
+
 @numba.njit(nogil=True, cache=True)
 def _accumulate(
     data,
@@ -580,15 +599,10 @@ def _accumulate(
     ncols = data.shape[2]
     windowed = col0 > 0 or ncols < width
     for r in range(r_start, r_end):
-        lo = row_ptr[r]
-        hi = row_ptr[r + 1]
+        lo, hi = row_entries(row_ptr, cell, r, width, col0, ncols, windowed)
         if lo == hi:
             continue
         base = r * width + col0
-        if windowed:  # entries of a row are sorted by column
-            first = lo
-            lo = first + np.searchsorted(cell[first:hi], base)
-            hi = first + np.searchsorted(cell[first:hi], base + ncols)
         ra = row_area[r]
         rr = r - row0
         for i in range(lo, hi):

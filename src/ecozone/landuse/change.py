@@ -31,6 +31,7 @@ import pandas as pd
 
 from ecozone.errors import InputError, ParameterError
 from ecozone.landcover import ECO_GROUPS, NODATA_TYPE, codes_of
+from ecozone.zonal import row_entries
 
 if TYPE_CHECKING:  # types only
     from ecozone.inputs.units import Units
@@ -108,15 +109,10 @@ def _accumulate_pairs(
     windowed = col0 > 0 or ncols < width
     for r in range(r_start, row0 + nrows):
         rr = r - row0
-        lo = row_ptr[r]
-        hi = row_ptr[r + 1]
+        lo, hi = row_entries(row_ptr, cell, r, width, col0, ncols, windowed)
         if lo == hi:
             continue
         base = r * width + col0
-        if windowed:  # entries of a row are sorted by column
-            first = lo
-            lo = first + np.searchsorted(cell[first:hi], base)
-            hi = first + np.searchsorted(cell[first:hi], base + ncols)
         if r == r_start and i_start > lo:
             lo = i_start
         ra = row_area[r]
@@ -254,15 +250,10 @@ def _pairs_block(
     k = 0
     for rr in range(nrows):
         r = row0 + rr
-        lo = row_ptr[r]
-        hi = row_ptr[r + 1]
+        lo, hi = row_entries(row_ptr, cell, r, width, col0, ncols, windowed)
         if lo == hi:
             continue
         base = r * width + col0
-        if windowed:
-            first = lo
-            lo = first + np.searchsorted(cell[first:hi], base)
-            hi = first + np.searchsorted(cell[first:hi], base + ncols)
         ra = row_area[r]
         for i in range(lo, hi):
             col = cell[i] - base
